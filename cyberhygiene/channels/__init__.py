@@ -1,0 +1,1 @@
+"""Thin drivers of the engine: the console and Telegram."""

@@ -1,0 +1,151 @@
+"""The one place that reads the environment.
+
+Every setting has a default that works on a fresh checkout; `.env.example` lists them all.
+Matching thresholds live here (not in the matcher) so they can be tuned without code changes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INTENTS_DIR = PROJECT_ROOT / "intents"
+DEFAULT_CONTENT_DIR = PROJECT_ROOT / "content"
+DEFAULT_DATABASE_URL = "sqlite:///cyberhygiene.sqlite3"
+DEFAULT_BOT_API_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(ValueError):
+    """A setting in the environment has a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """How sure the matcher must be before it answers instead of falling back."""
+
+    # Score (0-100) the best intent needs to be answered directly.
+    threshold: float = 62.0
+    # If the runner-up is within this many points of the best, ask "Did you mean…?".
+    margin: float = 4.0
+    # Guesses below this score are not offered as "Did you mean…?" choices.
+    suggest_floor: float = 40.0
+    # How many guesses the fallback offers.
+    max_suggestions: int = 3
+    # Language detection: log-odds a message needs to decide its own language; below this the
+    # user's stored preference (then Telegram's language_code, then English) is used.
+    lang_min_confidence: float = 1.5
+    # Once a user pinned a language with /language, a message needs stronger evidence to be
+    # answered in the other language.
+    lang_pinned_confidence: float = 4.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration, read once from the environment by :func:`load_settings`."""
+
+    telegram_token: str | None = None
+    bot_api_url: str = DEFAULT_BOT_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    log_level: str = "INFO"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+    bot_username: str = "CyberHygieneBot"
+    match: MatchSettings = field(default_factory=MatchSettings)
+    # Live group quizzes: seconds each native quiz poll stays open.
+    group_quiz_seconds: int = 30
+    # Per-user flood protection: at most `flood_messages` in `flood_window` seconds.
+    flood_messages: int = 12
+    flood_window: float = 20.0
+    # Finished quiz attempts and unanswered-question logs older than this are purged.
+    retention_days: int = 180
+
+    @property
+    def database_path(self) -> str:
+        """The filesystem path (or ``:memory:``) named by ``DATABASE_URL``."""
+        return database_path_from_url(self.database_url)
+
+    @property
+    def bot_file_api_url(self) -> str:
+        """The file URL follows from the Bot API URL (``…/bot`` → ``…/file/bot``)."""
+        base = self.bot_api_url.rstrip("/")
+        head, _, tail = base.rpartition("/")
+        return f"{head}/file/{tail}" if head else f"{base}/file"
+
+
+def database_path_from_url(url: str) -> str:
+    """Turn ``sqlite:///relative.db``, ``sqlite:////abs/path.db`` or a bare path into a path."""
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///") :]
+    elif url.startswith("sqlite://"):
+        path = url[len("sqlite://") :]
+    elif "://" in url:
+        raise ConfigError(f"DATABASE_URL must be a sqlite:/// URL, got scheme {url.split(':')[0]!r}")
+    else:
+        path = url
+    if not path:
+        raise ConfigError("DATABASE_URL names no file")
+    return path
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read every setting from ``env`` (default: ``os.environ``)."""
+    env = os.environ if env is None else env
+    defaults = MatchSettings()
+    level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, got {level!r}")
+    settings = Settings(
+        telegram_token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+        bot_api_url=env.get("TELEGRAM_BOT_API_URL", "").strip() or DEFAULT_BOT_API_URL,
+        database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+        log_level=level,
+        webhook_url=env.get("TELEGRAM_WEBHOOK_URL", "").strip() or None,
+        webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
+        webhook_port=_int(env, "TELEGRAM_WEBHOOK_PORT", 8443, minimum=1),
+        webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
+        bot_username=env.get("BOT_USERNAME", "").strip().lstrip("@") or "CyberHygieneBot",
+        match=MatchSettings(
+            threshold=_float(env, "MATCH_THRESHOLD", defaults.threshold),
+            margin=_float(env, "MATCH_MARGIN", defaults.margin),
+            suggest_floor=_float(env, "MATCH_SUGGEST_FLOOR", defaults.suggest_floor),
+            max_suggestions=_int(env, "MATCH_MAX_SUGGESTIONS", defaults.max_suggestions, 1),
+            lang_min_confidence=_float(env, "LANG_MIN_CONFIDENCE", defaults.lang_min_confidence),
+            lang_pinned_confidence=_float(
+                env, "LANG_PINNED_CONFIDENCE", defaults.lang_pinned_confidence
+            ),
+        ),
+        group_quiz_seconds=_int(env, "GROUP_QUIZ_SECONDS", 30, minimum=5),
+        flood_messages=_int(env, "FLOOD_MESSAGES", 12, minimum=1),
+        flood_window=_float(env, "FLOOD_WINDOW_SECONDS", 20.0),
+        retention_days=_int(env, "RETENTION_DAYS", 180, minimum=1),
+    )
+    database_path_from_url(settings.database_url)  # fail early on a bad URL
+    return settings

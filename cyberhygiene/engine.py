@@ -1,0 +1,341 @@
+"""The dialog engine: ``Engine.handle(Incoming) -> list[Reply]``.
+
+Transport-free: matching, language choice, commands, topic menus, quizzes, trainer sessions and
+fallbacks all live here, and channels (console, Telegram) only translate. Nothing here imports
+``telegram``; a test proves it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import markup, payloads
+from .config import Settings
+from .knowledge import LANGS, Answer, KnowledgeBase, load_or_raise
+from .language import LanguageModel
+from .matcher import Match, Matcher
+from .messages import Choice, Incoming, InlineResult, Reply
+from .normalize import Lexicon, fold
+from .store import Store
+
+logger = logging.getLogger(__name__)
+
+# Words that switch the language on their own ("english", "español"). Recognition cues, not
+# sentences the bot says.
+LANGUAGE_WORDS: dict[str, str] = {
+    "english": "en",
+    "in english": "en",
+    "ingles": "en",
+    "en ingles": "en",
+    "espanol": "es",
+    "en espanol": "es",
+    "spanish": "es",
+    "in spanish": "es",
+}
+TOPIC_PREFIX = "topic_"
+QUIZ_PREFIX = "quiz_"
+SESSION_PREFIX = "s_"
+
+
+@dataclass
+class _Context:
+    """What the handlers of one incoming event need: who, in which chat, in which language."""
+
+    incoming: Incoming
+    lang: str
+
+
+class Engine:
+    """The bot's brain. Build it once; call :meth:`handle` for every incoming event."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        store: Store,
+        settings: Settings | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.kb = kb
+        self.store = store
+        self.settings = settings or Settings()
+        self.bot_username = self.settings.bot_username
+        self.lexicon = Lexicon(kb.lexicon)
+        self.matcher = Matcher(kb, self.settings.match, self.lexicon)
+        samples: dict[str, list[str]] = {lang: [] for lang in LANGS}
+        for intent in kb.intents.values():
+            for lang, pats in intent.patterns.items():
+                samples[lang].extend(pats)
+        for lang, pats in kb.out_of_scope.items():
+            samples[lang].extend(pats)
+        for lang, table in kb.lexicon.items():
+            samples.setdefault(lang, []).extend(table)
+        self.language = LanguageModel(samples)
+        self._clock = clock
+        self._recent: dict[str, deque[float]] = defaultdict(deque)
+        self._flood_noticed: dict[str, float] = {}
+        # Imported here to keep the module graph one-way (quiz code uses the engine's helpers).
+        from .quiz import QuizFlow
+        from .sessions import TrainerSessions
+
+        self.quiz = QuizFlow(self)
+        self.sessions = TrainerSessions(self)
+
+    @classmethod
+    def from_paths(cls, intents_dir: Path, content_dir: Path, store: Store, settings: Settings | None = None) -> Engine:
+        return cls(load_or_raise(intents_dir, content_dir), store, settings)
+
+    # -- language ---------------------------------------------------------------------------
+    def detect(self, text: str, incoming: Incoming) -> tuple[str, bool]:
+        """Language of ``text`` and whether the text itself decided it (vs. a fallback)."""
+        prefs = self.store.get_prefs(incoming.user_id)
+        det = self.language.detect(text)
+        s = self.settings.match
+        needed = s.lang_pinned_confidence if prefs.pinned else s.lang_min_confidence
+        if det.confidence >= needed:
+            return det.lang, True
+        return self.preferred(incoming), False
+
+    def preferred(self, incoming: Incoming) -> str:
+        """Stored preference, then Telegram's ``language_code``, then English."""
+        prefs = self.store.get_prefs(incoming.user_id)
+        if prefs.lang in LANGS:
+            return prefs.lang
+        code = (incoming.language_code or "").lower()[:2]
+        return code if code in LANGS else "en"
+
+    def text(self, key: str, lang: str, **values: object) -> str:
+        return self.kb.text(key, lang, **values)
+
+    # -- entry point ------------------------------------------------------------------------
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        """Answer one incoming event. Never raises for anything a user can send."""
+        if incoming.poll_answer is not None:
+            return self.quiz.group_vote(incoming)
+        if self._flooded(incoming):
+            if incoming.user_id in self._flood_noticed:
+                return []
+            self._flood_noticed[incoming.user_id] = self._clock()
+            return [Reply(self.text("flood_notice", self.preferred(incoming)), self.preferred(incoming))]
+        if incoming.payload is not None:
+            return self._on_payload(incoming)
+        text = (incoming.text or "").strip()
+        if not text:
+            lang = self.preferred(incoming)
+            key = "non_text" if incoming.text is None else "empty_message"
+            return [Reply(self.text(key, lang), lang, (self.menu_choice(lang),))]
+        if text.startswith("/"):
+            return self._on_command(incoming, text)
+        return self._on_text(incoming, text)
+
+    def _flooded(self, incoming: Incoming) -> bool:
+        now = self._clock()
+        window = self.settings.flood_window
+        recent = self._recent[incoming.user_id]
+        while recent and now - recent[0] > window:
+            recent.popleft()
+        noticed = self._flood_noticed.get(incoming.user_id)
+        if noticed is not None and now - noticed > window:
+            del self._flood_noticed[incoming.user_id]
+        recent.append(now)
+        if not recent or len(self._recent) > 10_000:  # keep memory bounded under many users
+            for uid in [u for u, q in self._recent.items() if not q or now - q[-1] > window]:
+                del self._recent[uid]
+        return len(recent) > self.settings.flood_messages
+
+    # -- free text --------------------------------------------------------------------------
+    def _on_text(self, incoming: Incoming, text: str) -> list[Reply]:
+        folded = fold(text)
+        if folded in LANGUAGE_WORDS:
+            return self.set_language(incoming, LANGUAGE_WORDS[folded])
+        lang, decided = self.detect(text, incoming)
+        if decided:
+            prefs = self.store.get_prefs(incoming.user_id)
+            if not prefs.pinned and prefs.lang != lang:
+                self.store.set_lang(incoming.user_id, lang, pinned=False)
+        match = self.matcher.match(text, lang)
+        replies = self.reply_for_match(match, lang, text)
+        hint = self.quiz.in_progress_hint(incoming, lang)
+        return replies + hint
+
+    def reply_for_match(self, match: Match, lang: str, text: str) -> list[Reply]:
+        if match.intent is not None:
+            if match.intent == "quiz":
+                return [self.answer(match.intent, lang), *self.quiz.list_quizzes(lang, intro=False)]
+            return [self.answer(match.intent, lang)]
+        self.store.log_unanswered(text, lang)
+        if match.out_of_scope:
+            return [Reply(self.text("out_of_scope", lang), lang, (self.menu_choice(lang),))]
+        guesses = self.matcher.suggestions(match)
+        choices = [Choice(self.title(iid, lang), payloads.make(payloads.ANSWER, iid)) for iid in guesses]
+        choices.append(self.menu_choice(lang))
+        key = "did_you_mean" if guesses else "fallback"
+        return [Reply(self.text(key, lang), lang, tuple(choices))]
+
+    # -- answers and menus ------------------------------------------------------------------
+    def title(self, intent_id: str, lang: str) -> str:
+        return self.kb.answers[intent_id].title[lang]
+
+    def menu_choice(self, lang: str) -> Choice:
+        return Choice(self.text("menu_button", lang), payloads.make(payloads.MENU))
+
+    def answer_markup(self, answer: Answer, lang: str) -> str:
+        """The answer text plus its sources (as links) and the date contacts were checked."""
+        parts = [answer.text[lang].strip()]
+        if answer.sources:
+            links = "\n".join(
+                f"- [{markup.escape(s.title[lang])}]({s.url})" for s in answer.sources
+            )
+            parts.append(f"{self.text('sources_label', lang)}\n{links}")
+        if answer.checked:
+            parts.append(self.text("checked_label", lang, date=answer.checked))
+        return "\n\n".join(parts)
+
+    def answer(self, intent_id: str, lang: str) -> Reply:
+        """An intent's answer with its related topics (and quiz) as choices."""
+        answer = self.kb.answers[intent_id]
+        intent = self.kb.intents[intent_id]
+        choices = [
+            Choice(self.title(rid, lang), payloads.make(payloads.ANSWER, rid)) for rid in intent.related
+        ]
+        if intent.quiz and intent.quiz in self.kb.quizzes:
+            choices.append(Choice(self.text("take_quiz_button", lang), payloads.make(payloads.QUIZ_START, intent.quiz)))
+        return Reply(self.answer_markup(answer, lang), lang, tuple(choices))
+
+    def topics(self, lang: str) -> Reply:
+        choices = tuple(
+            Choice(g.title[lang], payloads.make(payloads.GROUP, g.id)) for g in self.kb.topics
+        )
+        return Reply(self.text("topics_intro", lang), lang, choices)
+
+    def topic_group(self, group_id: str, lang: str) -> Reply | None:
+        for group in self.kb.topics:
+            if group.id == group_id:
+                choices = [Choice(self.title(i, lang), payloads.make(payloads.ANSWER, i)) for i in group.intents]
+                choices.append(self.menu_choice(lang))
+                title = markup.escape(group.title[lang])
+                return Reply(self.text("topic_group_intro", lang, group=title), lang, tuple(choices))
+        return None
+
+    def welcome(self, lang: str) -> Reply:
+        choices = (
+            self.menu_choice(lang),
+            Choice(self.text("take_quiz_button", lang), payloads.make(payloads.QUIZ_LIST)),
+        )
+        return Reply(self.text("welcome", lang), lang, choices)
+
+    def stale(self, lang: str) -> list[Reply]:
+        return [Reply(self.text("stale_button", lang), lang, (self.menu_choice(lang),))]
+
+    def set_language(self, incoming: Incoming, lang: str) -> list[Reply]:
+        self.store.set_lang(incoming.user_id, lang, pinned=True)
+        return [Reply(self.text("language_switched", lang), lang, (self.menu_choice(lang),))]
+
+    # -- commands ---------------------------------------------------------------------------
+    def _on_command(self, incoming: Incoming, text: str) -> list[Reply]:
+        head, _, rest = text.partition(" ")
+        command = head[1:].split("@", 1)[0].lower()
+        arg = rest.strip()
+        lang = self.preferred(incoming)
+        if command == "start":
+            return self._on_start(incoming, arg, lang)
+        if command == "help":
+            return [self.answer("help", lang)]
+        if command in {"topics", "menu", "temas"}:
+            return [self.topics(lang)]
+        if command in {"language", "idioma", "lang"}:
+            wanted = LANGUAGE_WORDS.get(fold(arg), fold(arg)[:2] if arg else "")
+            if wanted in LANGS:
+                return self.set_language(incoming, wanted)
+            choices = tuple(Choice(self.kb.text("language_name", code), payloads.make(payloads.LANGUAGE, code)) for code in LANGS)
+            return [Reply(self.text("language_prompt", lang), lang, choices)]
+        if command in {"privacy", "privacidad"}:
+            return [self.answer("bot_privacy", lang)]
+        if command in {"forget", "olvidar", "borrar"}:
+            choices = (
+                Choice(self.text("forget_yes", lang), payloads.make(payloads.FORGET, "y")),
+                Choice(self.text("forget_no", lang), payloads.make(payloads.FORGET, "n")),
+            )
+            return [Reply(self.text("forget_confirm", lang), lang, choices)]
+        if command in {"cancel", "cancelar"}:
+            self.store.deactivate_attempts(incoming.user_id)
+            return [Reply(self.text("cancelled", lang), lang, (self.menu_choice(lang),))]
+        if command in {"quiz", "examen"}:
+            return self.quiz.on_command(incoming, arg, lang)
+        if command == "stopquiz":
+            return self.quiz.stop_group(incoming, lang)
+        if command in {"newsession", "sessions", "results", "export", "close"}:
+            return self.sessions.on_command(incoming, command, arg, lang)
+        return [Reply(self.text("unknown_command", lang), lang, (self.menu_choice(lang),))]
+
+    def _on_start(self, incoming: Incoming, arg: str, lang: str) -> list[Reply]:
+        if arg.startswith(TOPIC_PREFIX):
+            iid = arg[len(TOPIC_PREFIX) :]
+            if iid in self.kb.intents:
+                return [self.answer(iid, lang)]
+        elif arg.startswith(QUIZ_PREFIX):
+            qid = arg[len(QUIZ_PREFIX) :]
+            if qid in self.kb.quizzes and not incoming.in_group:
+                return self.quiz.start(incoming, qid, lang)
+        elif arg.startswith(SESSION_PREFIX) and not incoming.in_group:
+            replies = self.sessions.on_link(incoming, arg[len(SESSION_PREFIX) :], lang)
+            if replies:
+                return replies
+        return [self.welcome(lang), *self.quiz.in_progress_hint(incoming, lang)]
+
+    # -- buttons ----------------------------------------------------------------------------
+    def _on_payload(self, incoming: Incoming) -> list[Reply]:
+        lang = self.preferred(incoming)
+        p = payloads.parse(incoming.payload)
+        if p is None:
+            return self.stale(lang)
+        if p.kind == payloads.ANSWER:
+            return [self.answer(p.args[0], lang)] if p.args[0] in self.kb.intents else self.stale(lang)
+        if p.kind == payloads.MENU:
+            return [self.topics(lang)]
+        if p.kind == payloads.GROUP:
+            reply = self.topic_group(p.args[0], lang)
+            return [reply] if reply else self.stale(lang)
+        if p.kind == payloads.LANGUAGE:
+            return self.set_language(incoming, p.args[0])
+        if p.kind == payloads.FORGET:
+            if p.args[0] == "y":
+                self.store.forget_user(incoming.user_id)
+                return [Reply(self.text("forget_done", lang), lang)]
+            return [Reply(self.text("forget_cancelled", lang), lang, (self.menu_choice(lang),))]
+        if p.kind in {payloads.QUIZ_LIST, payloads.QUIZ_START, payloads.QUIZ_ANSWER, payloads.QUIZ_NEXT}:
+            return self.quiz.on_payload(incoming, p, lang)
+        if p.kind == payloads.SESSION_JOIN:
+            return self.sessions.on_join(incoming, p.args[0], lang)
+        return self.stale(lang)  # pragma: no cover - every parsed kind is handled above
+
+    # -- inline mode ------------------------------------------------------------------------
+    def inline(self, query: str, language_code: str | None, user_id: str = "") -> list[InlineResult]:
+        """Topics matching ``query`` to share from any chat (``@bot words``)."""
+        incoming = Incoming(user_id=user_id or "inline", language_code=language_code)
+        query = query.strip()[:256]
+        if query:
+            lang, _ = self.detect(query, incoming) if user_id else (self.language.detect(query).lang, True)
+            det = self.language.detect(query)
+            if det.confidence < self.settings.match.lang_min_confidence:
+                code = (language_code or "").lower()[:2]
+                lang = code if code in LANGS else lang
+            _, scores = self.matcher.scores(query, lang)
+            scores.pop("__out_of_scope__", None)
+            floor = self.settings.match.suggest_floor
+            ids = [i for i, s in sorted(scores.items(), key=lambda kv: -kv[1]) if s >= floor][:5]
+        else:
+            code = (language_code or "").lower()[:2]
+            lang = code if code in LANGS else "en"
+            ids = [i for g in self.kb.topics for i in g.intents][:8]
+        results = []
+        for iid in ids:
+            answer = self.kb.answers[iid]
+            first = markup.to_plain(answer.text[lang]).strip().split("\n")[0]
+            results.append(InlineResult(iid, answer.title[lang], first[:120], self.answer_markup(answer, lang), lang))
+        return results

@@ -1,0 +1,76 @@
+"""English/Spanish detection, learned from the intent patterns themselves.
+
+A tiny naive-Bayes model over words and character trigrams is trained once, at start-up, on the
+patterns of each language (and the out-of-scope examples). It generalizes to words it has not
+seen through trigrams ("-cion", "ing "), and it reports how sure it is, so that a message that
+carries no evidence ("ok", "?", "WhatsApp") can fall back to the user's stored preference.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .normalize import fold
+
+# Letters and marks that only Spanish uses; checked on the raw text, before accents are folded.
+_SPANISH_MARKS = set("ñ¿¡áéíóúü")
+
+
+@dataclass(frozen=True)
+class Detection:
+    lang: str
+    confidence: float  # log-odds in favour of ``lang``; 0 means no evidence either way
+
+
+def _trigrams(word: str) -> list[str]:
+    padded = f" {word} "
+    return [padded[i : i + 3] for i in range(len(padded) - 2)]
+
+
+class LanguageModel:
+    """Naive Bayes over words (weight 1) and character trigrams (weight ``trigram_weight``)."""
+
+    def __init__(self, samples: Mapping[str, Iterable[str]], trigram_weight: float = 0.15) -> None:
+        self.langs = sorted(samples)
+        self.trigram_weight = trigram_weight
+        self._words: dict[str, Counter[str]] = {}
+        self._grams: dict[str, Counter[str]] = {}
+        for lang, texts in samples.items():
+            words: Counter[str] = Counter()
+            grams: Counter[str] = Counter()
+            for text in texts:
+                for w in fold(text).split():
+                    words[w] += 1
+                    grams.update(_trigrams(w))
+            self._words[lang] = words
+            self._grams[lang] = grams
+        self._word_totals = {lang: sum(c.values()) for lang, c in self._words.items()}
+        self._gram_totals = {lang: sum(c.values()) for lang, c in self._grams.items()}
+        self._word_vocab = len(set().union(*self._words.values())) + 1 if self._words else 1
+        self._gram_vocab = len(set().union(*self._grams.values())) + 1 if self._grams else 1
+
+    def _log_p(self, lang: str, words: list[str]) -> float:
+        wc, gc = self._words[lang], self._grams[lang]
+        wt, gt = self._word_totals[lang], self._gram_totals[lang]
+        score = 0.0
+        for w in words:
+            score += math.log((wc[w] + 0.5) / (wt + 0.5 * self._word_vocab))
+            grams = _trigrams(w)
+            g_score = sum(math.log((gc[g] + 0.5) / (gt + 0.5 * self._gram_vocab)) for g in grams)
+            score += self.trigram_weight * g_score
+        return score
+
+    def detect(self, text: str) -> Detection:
+        """Most likely language of ``text`` and the log-odds margin behind it."""
+        if len(self.langs) < 2:
+            return Detection(self.langs[0] if self.langs else "en", 0.0)
+        words = fold(text).split()
+        scores = {lang: self._log_p(lang, words) for lang in self.langs}
+        if "es" in scores and any(ch in _SPANISH_MARKS for ch in text.casefold()):
+            scores["es"] += 2.0
+        ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+        (best, s1), (_, s2) = ranked[0], ranked[1]
+        return Detection(best, s1 - s2)

@@ -1,0 +1,171 @@
+"""Intent matching: rapidfuzz over a prebuilt index, aggregated per intent, then a decision.
+
+The index is built once, at start-up. For each message:
+
+1. normalize it (see :mod:`cyberhygiene.normalize`) and correct words the patterns never use to
+   the closest word they do use ("pasword" → "password"), with rapidfuzz;
+2. score every pattern with two complementary measures and blend them:
+   * rapidfuzz ``WRatio`` (character-level similarity, robust to typos and word order), and
+   * an IDF-weighted word-overlap cosine (which words matter: "contraseña" outweighs "como");
+3. keep each intent's best pattern score, add a bonus when one of its ``keywords`` appears;
+4. decide: answer when the best intent clears ``threshold`` and leads the runner-up by
+   ``margin``; decline when the closest examples are out-of-scope ones; otherwise fall back and
+   offer the best guesses.
+
+All thresholds come from :class:`cyberhygiene.config.MatchSettings`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from .config import MatchSettings
+from .knowledge import KnowledgeBase
+from .normalize import Lexicon, normalize
+
+OUT_OF_SCOPE = "__out_of_scope__"
+FUZZY_WEIGHT = 0.45
+OVERLAP_WEIGHT = 0.55
+KEYWORD_BONUS = 12.0
+# Words shorter than this are never "corrected" (too many near neighbours).
+MIN_CORRECTABLE = 4
+CORRECTION_CUTOFF = 84.0
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matcher's verdict on one message."""
+
+    intent: str | None  # None: the bot falls back (or declines)
+    score: float
+    normalized: str
+    alternatives: list[tuple[str, float]] = field(default_factory=list)  # best first, in scope
+    out_of_scope: bool = False
+
+
+@dataclass(frozen=True)
+class _Entry:
+    intent: str
+    lang: str
+    text: str
+    weights: dict[str, float]
+    norm: float
+
+
+class Matcher:
+    """A prebuilt index over every pattern of every intent, in both languages."""
+
+    def __init__(self, kb: KnowledgeBase, settings: MatchSettings, lexicon: Lexicon) -> None:
+        self.settings = settings
+        self.lexicon = lexicon
+        raw: list[tuple[str, str, str]] = []
+        for intent in kb.intents.values():
+            for lang, patterns in intent.patterns.items():
+                raw.extend((intent.id, lang, normalize(p, lang, lexicon)) for p in patterns)
+        for lang, examples in kb.out_of_scope.items():
+            raw.extend((OUT_OF_SCOPE, lang, normalize(p, lang, lexicon)) for p in examples)
+        raw = [r for r in raw if r[2]]
+
+        # IDF over intents (each intent's patterns form one document), so that words used by
+        # many intents ("how", "my", "como") weigh little and distinctive ones weigh a lot.
+        docs: dict[str, set[str]] = defaultdict(set)
+        for iid, _, text in raw:
+            docs[iid].update(text.split())
+        n_docs = max(len(docs), 1)
+        df: Counter[str] = Counter()
+        for words in docs.values():
+            df.update(words)
+        self.idf: dict[str, float] = {
+            w: math.log((n_docs + 1) / (c + 0.5)) for w, c in df.items()
+        }
+        self._unknown_idf = math.log((n_docs + 1) / 0.5)
+        self.vocabulary: list[str] = sorted(df)
+        self._vocab_set = set(self.vocabulary)
+
+        self.entries: list[_Entry] = []
+        for iid, lang, text in raw:
+            weights = {w: self.idf[w] for w in set(text.split())}
+            norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+            self.entries.append(_Entry(iid, lang, text, weights, norm))
+        self._texts = [e.text for e in self.entries]
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for i, e in enumerate(self.entries):
+            for w in e.weights:
+                self._postings[w].append(i)
+
+        self.keywords: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for intent in kb.intents.values():
+            for lang, words in intent.keywords.items():
+                for kw in words:
+                    phrase = tuple(normalize(kw, lang, lexicon).split())
+                    if phrase:
+                        self.keywords[intent.id].append(phrase)
+        self._correct = lru_cache(maxsize=4096)(self._correct_word)
+
+    def _correct_word(self, word: str) -> str:
+        if word in self._vocab_set or len(word) < MIN_CORRECTABLE or word.isdigit():
+            return word
+        best = process.extractOne(
+            word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF
+        )
+        return best[0] if best else word
+
+    def prepare(self, text: str, lang: str) -> str:
+        """Normalize ``text`` and correct out-of-vocabulary words."""
+        words = normalize(text, lang, self.lexicon).split()
+        return " ".join(self._correct(w) for w in words)
+
+    def scores(self, text: str, lang: str) -> tuple[str, dict[str, float]]:
+        """The prepared text and every intent's score (0-100), out-of-scope included."""
+        query = self.prepare(text, lang)
+        if not query:
+            return query, {}
+        q_words = set(query.split())
+        q_weights = {w: self.idf.get(w, self._unknown_idf) for w in q_words}
+        q_norm = math.sqrt(sum(v * v for v in q_weights.values())) or 1.0
+
+        overlap: dict[int, float] = defaultdict(float)
+        for w in q_words:
+            for i in self._postings.get(w, ()):
+                overlap[i] += q_weights[w] * self.entries[i].weights[w]
+
+        best: dict[str, float] = {}
+        for _, fz, i in process.extract(query, self._texts, scorer=fuzz.WRatio, limit=None):
+            entry = self.entries[i]
+            cos = overlap.get(i, 0.0) / (q_norm * entry.norm)
+            score = FUZZY_WEIGHT * fz + OVERLAP_WEIGHT * 100.0 * cos
+            if score > best.get(entry.intent, -1.0):
+                best[entry.intent] = score
+
+        padded = f" {query} "
+        for iid, phrases in self.keywords.items():
+            if iid in best and any(f" {' '.join(p)} " in padded for p in phrases):
+                best[iid] = min(100.0, best[iid] + KEYWORD_BONUS)
+        return query, best
+
+    def match(self, text: str, lang: str) -> Match:
+        """Score ``text`` and decide: an intent, a fallback with guesses, or out of scope."""
+        query, scores = self.scores(text, lang)
+        oos = scores.pop(OUT_OF_SCOPE, 0.0)
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        s = self.settings
+        alternatives = [(iid, round(sc, 1)) for iid, sc in ranked[: max(s.max_suggestions, 3)]]
+        if not ranked:
+            return Match(None, 0.0, query, [], out_of_scope=False)
+        top_id, top = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        if oos >= top and oos >= s.suggest_floor:
+            return Match(None, round(top, 1), query, alternatives, out_of_scope=True)
+        if top >= s.threshold and top - second >= s.margin:
+            return Match(top_id, round(top, 1), query, alternatives)
+        return Match(None, round(top, 1), query, alternatives)
+
+    def suggestions(self, match: Match) -> list[str]:
+        """Up to ``max_suggestions`` guesses worth offering for a fallback."""
+        floor = self.settings.suggest_floor
+        return [iid for iid, sc in match.alternatives if sc >= floor][: self.settings.max_suggestions]

@@ -1,0 +1,96 @@
+"""What channels hand to the engine and what they get back. No transport types here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import markup
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: ``payload`` comes back as :attr:`Incoming.payload`; ``url`` opens a link instead."""
+
+    label: str
+    payload: str = ""
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send with a reply: ``kind`` is ``photo`` (PNG) or ``document``."""
+
+    kind: str
+    filename: str
+    data: bytes
+    caption: str = ""  # markup
+
+
+@dataclass(frozen=True)
+class PollSpec:
+    """A native quiz poll for live group quizzes."""
+
+    question: str
+    options: tuple[str, ...]
+    correct: int
+    explanation: str
+    open_period: int
+    position: int
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the bot. ``text`` is markup (see :mod:`cyberhygiene.markup`)."""
+
+    text: str
+    lang: str = "en"
+    choices: tuple[Choice, ...] = ()
+    attachment: Attachment | None = None
+    poll: PollSpec | None = None
+
+    def html(self) -> str:
+        return markup.to_html(self.text)
+
+    def plain(self) -> str:
+        return markup.to_plain(self.text)
+
+
+@dataclass(frozen=True)
+class PollAnswer:
+    poll_id: str
+    option_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a user did: typed ``text``, pressed a button (``payload``) or voted in a poll."""
+
+    user_id: str
+    text: str | None = None
+    payload: str | None = None
+    chat_id: str | None = None
+    chat_type: str = "private"
+    language_code: str | None = None
+    first_name: str = ""
+    username: str = ""
+    poll_answer: PollAnswer | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def chat(self) -> str:
+        return self.chat_id or self.user_id
+
+    @property
+    def in_group(self) -> bool:
+        return self.chat_type in {"group", "supergroup"}
+
+
+@dataclass(frozen=True)
+class InlineResult:
+    """A topic offered in inline mode (``@bot words``)."""
+
+    intent: str
+    title: str
+    description: str
+    text: str  # markup of the full answer
+    lang: str

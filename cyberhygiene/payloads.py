@@ -1,0 +1,68 @@
+"""Button payloads: short, versioned, validated.
+
+A payload is ``"<version>:<kind>[:<arg>…]"``, at most 64 bytes (Telegram's callback-data limit).
+Anything that does not parse exactly, including payloads of another version, is *stale*: the
+engine answers politely and shows the menu, never an error. Names instead of bare literals:
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+VERSION = "1"
+MAX_BYTES = 64
+
+ANSWER = "a"  # a:<intent_id>
+MENU = "m"  # m
+GROUP = "g"  # g:<group_id>
+LANGUAGE = "l"  # l:<en|es>
+FORGET = "f"  # f:<y|n>
+QUIZ_LIST = "ql"  # ql
+QUIZ_START = "qs"  # qs:<quiz_id>
+QUIZ_ANSWER = "qa"  # qa:<attempt_id>:<question>:<option>
+QUIZ_NEXT = "qn"  # qn:<attempt_id>
+SESSION_JOIN = "sj"  # sj:<code>
+
+_ID = r"[a-z0-9_]{1,40}"
+_NUM = r"\d{1,9}"
+_SHAPES: dict[str, re.Pattern[str]] = {
+    ANSWER: re.compile(rf"^{_ID}$"),
+    MENU: re.compile(r"^$"),
+    GROUP: re.compile(rf"^{_ID}$"),
+    LANGUAGE: re.compile(r"^(en|es)$"),
+    FORGET: re.compile(r"^[yn]$"),
+    QUIZ_LIST: re.compile(r"^$"),
+    QUIZ_START: re.compile(rf"^{_ID}$"),
+    QUIZ_ANSWER: re.compile(rf"^{_NUM}:\d{{1,2}}:\d$"),
+    QUIZ_NEXT: re.compile(rf"^{_NUM}$"),
+    SESSION_JOIN: re.compile(r"^[A-Za-z0-9]{6,20}$"),
+}
+
+
+@dataclass(frozen=True)
+class Payload:
+    kind: str
+    args: tuple[str, ...]
+
+
+def make(kind: str, *args: object) -> str:
+    """Build a payload; raises ValueError if it would not parse back (a programming error)."""
+    text = ":".join([VERSION, kind, *(str(a) for a in args)])
+    if parse(text) is None:
+        raise ValueError(f"payload would not validate: {text!r}")
+    return text
+
+
+def parse(text: str | None) -> Payload | None:
+    """Parse a payload, or return None for anything malformed, foreign or stale."""
+    if not text or len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        return None
+    version, _, rest = text.partition(":")
+    if version != VERSION:
+        return None
+    kind, _, args = rest.partition(":")
+    shape = _SHAPES.get(kind)
+    if shape is None or not shape.match(args):
+        return None
+    return Payload(kind, tuple(args.split(":")) if args else ())

@@ -1,0 +1,488 @@
+"""State in SQLite (stdlib ``sqlite3``): a real file, WAL mode, a versioned schema.
+
+Every write commits at once, so a crash or ``kill -9`` right after a call returns loses nothing
+(WAL + ``synchronous=FULL``). The schema is upgraded by the numbered :data:`MIGRATIONS`, keyed on
+``PRAGMA user_version``. All access goes through one connection guarded by a lock, so the store
+can be shared by concurrent handlers of one process.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: users and their language preference
+    """
+    CREATE TABLE users (
+        user_id     TEXT PRIMARY KEY,
+        lang        TEXT,
+        lang_pinned INTEGER NOT NULL DEFAULT 0,
+        updated_at  REAL NOT NULL
+    );
+    """,
+    # 2: quizzes, trainer sessions, live group quizzes, anonymous unanswered-question log
+    """
+    CREATE TABLE attempts (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id      TEXT NOT NULL,
+        quiz_id      TEXT NOT NULL,
+        lang         TEXT NOT NULL,
+        session_code TEXT,
+        started_at   REAL NOT NULL,
+        finished_at  REAL,
+        position     INTEGER NOT NULL DEFAULT 0,
+        active       INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX attempts_user ON attempts(user_id, active);
+    CREATE INDEX attempts_session ON attempts(session_code);
+    CREATE TABLE answers (
+        attempt_id  INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+        question    INTEGER NOT NULL,
+        chosen      INTEGER NOT NULL,
+        correct     INTEGER NOT NULL,
+        answered_at REAL NOT NULL,
+        PRIMARY KEY (attempt_id, question)
+    );
+    CREATE TABLE sessions (
+        code       TEXT PRIMARY KEY,
+        owner_id   TEXT NOT NULL,
+        quiz_id    TEXT NOT NULL,
+        title      TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        closed_at  REAL
+    );
+    CREATE INDEX sessions_owner ON sessions(owner_id);
+    CREATE TABLE participants (
+        session_code TEXT NOT NULL REFERENCES sessions(code) ON DELETE CASCADE,
+        user_id      TEXT NOT NULL,
+        first_name   TEXT NOT NULL DEFAULT '',
+        username     TEXT NOT NULL DEFAULT '',
+        joined_at    REAL NOT NULL,
+        PRIMARY KEY (session_code, user_id)
+    );
+    CREATE TABLE group_games (
+        chat_id    TEXT PRIMARY KEY,
+        quiz_id    TEXT NOT NULL,
+        lang       TEXT NOT NULL,
+        position   INTEGER NOT NULL DEFAULT 0,
+        poll_id    TEXT,
+        started_by TEXT NOT NULL,
+        started_at REAL NOT NULL
+    );
+    CREATE TABLE group_scores (
+        chat_id  TEXT NOT NULL,
+        user_id  TEXT NOT NULL,
+        name     TEXT NOT NULL,
+        correct  INTEGER NOT NULL DEFAULT 0,
+        answered INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (chat_id, user_id)
+    );
+    CREATE TABLE group_votes (
+        poll_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        PRIMARY KEY (poll_id, user_id)
+    );
+    CREATE TABLE unanswered (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        text       TEXT NOT NULL,
+        lang       TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class UserPrefs:
+    lang: str | None
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: int
+    user_id: str
+    quiz_id: str
+    lang: str
+    session_code: str | None
+    started_at: float
+    finished_at: float | None
+    position: int
+    active: bool
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    code: str
+    owner_id: str
+    quiz_id: str
+    title: str
+    created_at: float
+    closed_at: float | None
+
+
+@dataclass(frozen=True)
+class GroupGame:
+    chat_id: str
+    quiz_id: str
+    lang: str
+    position: int
+    poll_id: str | None
+    started_by: str
+
+
+class Store:
+    """The bot's state. Open with :func:`open_store`; close with :meth:`close`."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        with self._lock:
+            version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"database {self.path} has schema version {version}, newer than this bot "
+                    f"({SCHEMA_VERSION}); upgrade the bot"
+                )
+            for number in range(version, SCHEMA_VERSION):
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in _split_sql(MIGRATIONS[number]):
+                        self._db.execute(statement)
+                    self._db.execute(f"PRAGMA user_version = {number + 1}")
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                logger.info("database migrated to schema version %d", number + 1)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, committed on success, rolled back on error."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _one(self, sql: str, args: tuple[object, ...] = ()) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = self._db.execute(sql, args).fetchone()
+            return row
+
+    def _all(self, sql: str, args: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return list(self._db.execute(sql, args).fetchall())
+
+    def schema_version(self) -> int:
+        row = self._one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    def journal_mode(self) -> str:
+        row = self._one("PRAGMA journal_mode")
+        return str(row[0]) if row else ""
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:  # pragma: no cover - best effort on shutdown
+                pass
+            self._db.close()
+
+    # -- users ----------------------------------------------------------------------------
+    def get_prefs(self, user_id: str) -> UserPrefs:
+        row = self._one("SELECT lang, lang_pinned FROM users WHERE user_id = ?", (user_id,))
+        if row is None:
+            return UserPrefs(None, False)
+        return UserPrefs(row["lang"], bool(row["lang_pinned"]))
+
+    def set_lang(self, user_id: str, lang: str, *, pinned: bool) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO users(user_id, lang, lang_pinned, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET lang = excluded.lang, "
+                "lang_pinned = MAX(users.lang_pinned * ?, excluded.lang_pinned), "
+                "updated_at = excluded.updated_at",
+                (user_id, lang, int(pinned), time.time(), 0 if pinned else 1),
+            )
+
+    def forget_user(self, user_id: str) -> None:
+        """Delete everything stored about ``user_id``, trainer-session entries included."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM attempts WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM participants WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM group_scores WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM group_votes WHERE user_id = ?", (user_id,))
+            owned = [r[0] for r in db.execute("SELECT code FROM sessions WHERE owner_id = ?", (user_id,))]
+            for code in owned:
+                db.execute("DELETE FROM attempts WHERE session_code = ?", (code,))
+            db.execute("DELETE FROM sessions WHERE owner_id = ?", (user_id,))
+
+    def user_footprint(self, user_id: str) -> int:
+        """How many rows anywhere mention ``user_id`` (used by tests of /forget)."""
+        total = 0
+        for table, column in (
+            ("users", "user_id"),
+            ("attempts", "user_id"),
+            ("participants", "user_id"),
+            ("group_scores", "user_id"),
+            ("group_votes", "user_id"),
+            ("sessions", "owner_id"),
+        ):
+            row = self._one(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (user_id,))
+            total += int(row[0]) if row else 0
+        return total
+
+    # -- unanswered questions (no user identifier, by design) -------------------------------
+    def log_unanswered(self, text: str, lang: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO unanswered(text, lang, created_at) VALUES (?, ?, ?)",
+                (text[:500], lang, time.time()),
+            )
+
+    def unanswered(self, limit: int = 100) -> list[tuple[str, str]]:
+        rows = self._all("SELECT text, lang FROM unanswered ORDER BY id DESC LIMIT ?", (limit,))
+        return [(r["text"], r["lang"]) for r in rows]
+
+    def purge(self, retention_days: int, now: float | None = None) -> int:
+        """Delete logs and finished attempts older than the retention period."""
+        cutoff = (now if now is not None else time.time()) - retention_days * 86400
+        with self.transaction() as db:
+            n = db.execute("DELETE FROM unanswered WHERE created_at < ?", (cutoff,)).rowcount
+            n += db.execute(
+                "DELETE FROM attempts WHERE finished_at IS NOT NULL AND finished_at < ?", (cutoff,)
+            ).rowcount
+            n += db.execute(
+                "DELETE FROM attempts WHERE finished_at IS NULL AND started_at < ?", (cutoff,)
+            ).rowcount
+        return n
+
+    # -- quiz attempts ----------------------------------------------------------------------
+    def _attempt(self, row: sqlite3.Row | None) -> Attempt | None:
+        if row is None:
+            return None
+        return Attempt(
+            row["id"], row["user_id"], row["quiz_id"], row["lang"], row["session_code"],
+            row["started_at"], row["finished_at"], row["position"], bool(row["active"]),
+        )
+
+    def start_attempt(self, user_id: str, quiz_id: str, lang: str, session_code: str | None = None) -> Attempt:
+        """Start a new attempt; any other active attempt of the user is left (not deleted)."""
+        with self.transaction() as db:
+            db.execute("UPDATE attempts SET active = 0 WHERE user_id = ? AND active = 1", (user_id,))
+            cur = db.execute(
+                "INSERT INTO attempts(user_id, quiz_id, lang, session_code, started_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (user_id, quiz_id, lang, session_code, time.time()),
+            )
+            attempt_id = int(cur.lastrowid or 0)
+        attempt = self.get_attempt(attempt_id)
+        assert attempt is not None
+        return attempt
+
+    def get_attempt(self, attempt_id: int) -> Attempt | None:
+        return self._attempt(self._one("SELECT * FROM attempts WHERE id = ?", (attempt_id,)))
+
+    def active_attempt(self, user_id: str) -> Attempt | None:
+        return self._attempt(
+            self._one(
+                "SELECT * FROM attempts WHERE user_id = ? AND active = 1 AND finished_at IS NULL "
+                "ORDER BY id DESC LIMIT 1",
+                (user_id,),
+            )
+        )
+
+    def record_answer(self, attempt_id: int, question: int, chosen: int, correct: bool) -> bool:
+        """Save one answer and advance; False if that question was already answered."""
+        with self.transaction() as db:
+            row = db.execute("SELECT position, finished_at FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+            if row is None or row["finished_at"] is not None or row["position"] != question:
+                return False
+            db.execute(
+                "INSERT INTO answers(attempt_id, question, chosen, correct, answered_at) VALUES (?, ?, ?, ?, ?)",
+                (attempt_id, question, chosen, int(correct), time.time()),
+            )
+            db.execute("UPDATE attempts SET position = position + 1 WHERE id = ?", (attempt_id,))
+        return True
+
+    def finish_attempt(self, attempt_id: int) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE attempts SET finished_at = ?, active = 0 WHERE id = ? AND finished_at IS NULL",
+                (time.time(), attempt_id),
+            )
+
+    def deactivate_attempts(self, user_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE attempts SET active = 0 WHERE user_id = ? AND active = 1", (user_id,))
+
+    def attempt_answers(self, attempt_id: int) -> list[tuple[int, int, bool]]:
+        rows = self._all(
+            "SELECT question, chosen, correct FROM answers WHERE attempt_id = ? ORDER BY question",
+            (attempt_id,),
+        )
+        return [(r["question"], r["chosen"], bool(r["correct"])) for r in rows]
+
+    # -- trainer sessions -------------------------------------------------------------------
+    def create_session(self, owner_id: str, quiz_id: str, title: str) -> SessionInfo:
+        with self.transaction() as db:
+            while True:
+                code = secrets.token_urlsafe(9).replace("-", "x").replace("_", "y")
+                if db.execute("SELECT 1 FROM sessions WHERE code = ?", (code,)).fetchone() is None:
+                    break
+            db.execute(
+                "INSERT INTO sessions(code, owner_id, quiz_id, title, created_at) VALUES (?, ?, ?, ?, ?)",
+                (code, owner_id, quiz_id, title, time.time()),
+            )
+        info = self.get_session(code)
+        assert info is not None
+        return info
+
+    def get_session(self, code: str) -> SessionInfo | None:
+        row = self._one("SELECT * FROM sessions WHERE code = ?", (code,))
+        if row is None:
+            return None
+        return SessionInfo(row["code"], row["owner_id"], row["quiz_id"], row["title"], row["created_at"], row["closed_at"])
+
+    def owned_session(self, code: str, owner_id: str) -> SessionInfo | None:
+        """The session only if ``owner_id`` created it: anyone else sees nothing."""
+        info = self.get_session(code)
+        return info if info is not None and info.owner_id == owner_id else None
+
+    def sessions_of(self, owner_id: str) -> list[tuple[SessionInfo, int, int]]:
+        """The owner's sessions, newest first, with participant and completed counts."""
+        rows = self._all(
+            "SELECT s.*, "
+            " (SELECT COUNT(*) FROM participants p WHERE p.session_code = s.code) AS n_people, "
+            " (SELECT COUNT(DISTINCT a.user_id) FROM attempts a WHERE a.session_code = s.code "
+            "  AND a.finished_at IS NOT NULL) AS n_done "
+            "FROM sessions s WHERE owner_id = ? ORDER BY created_at DESC",
+            (owner_id,),
+        )
+        return [
+            (
+                SessionInfo(r["code"], r["owner_id"], r["quiz_id"], r["title"], r["created_at"], r["closed_at"]),
+                int(r["n_people"]),
+                int(r["n_done"]),
+            )
+            for r in rows
+        ]
+
+    def close_session(self, code: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE sessions SET closed_at = ? WHERE code = ? AND closed_at IS NULL", (time.time(), code))
+
+    def join_session(self, code: str, user_id: str, first_name: str, username: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO participants(session_code, user_id, first_name, username, joined_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(session_code, user_id) DO UPDATE SET "
+                "first_name = excluded.first_name, username = excluded.username",
+                (code, user_id, first_name[:200], username[:100], time.time()),
+            )
+
+    def session_participants(self, code: str) -> list[sqlite3.Row]:
+        return self._all(
+            "SELECT user_id, first_name, username, joined_at FROM participants "
+            "WHERE session_code = ? ORDER BY joined_at, user_id",
+            (code,),
+        )
+
+    def session_attempts(self, code: str) -> list[Attempt]:
+        rows = self._all("SELECT * FROM attempts WHERE session_code = ? ORDER BY id", (code,))
+        return [a for a in (self._attempt(r) for r in rows) if a is not None]
+
+    # -- live group quizzes -----------------------------------------------------------------
+    def start_group_game(self, chat_id: str, quiz_id: str, lang: str, started_by: str) -> bool:
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM group_games WHERE chat_id = ?", (chat_id,)).fetchone():
+                return False
+            db.execute("DELETE FROM group_scores WHERE chat_id = ?", (chat_id,))
+            db.execute(
+                "INSERT INTO group_games(chat_id, quiz_id, lang, started_by, started_at) VALUES (?, ?, ?, ?, ?)",
+                (chat_id, quiz_id, lang, started_by, time.time()),
+            )
+        return True
+
+    def group_game(self, chat_id: str) -> GroupGame | None:
+        row = self._one("SELECT * FROM group_games WHERE chat_id = ?", (chat_id,))
+        if row is None:
+            return None
+        return GroupGame(row["chat_id"], row["quiz_id"], row["lang"], row["position"], row["poll_id"], row["started_by"])
+
+    def group_game_by_poll(self, poll_id: str) -> GroupGame | None:
+        row = self._one("SELECT chat_id FROM group_games WHERE poll_id = ?", (poll_id,))
+        return self.group_game(row["chat_id"]) if row else None
+
+    def set_group_poll(self, chat_id: str, position: int, poll_id: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE group_games SET position = ?, poll_id = ? WHERE chat_id = ?", (position, poll_id, chat_id))
+
+    def record_group_vote(self, chat_id: str, poll_id: str, user_id: str, name: str, correct: bool) -> bool:
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM group_votes WHERE poll_id = ? AND user_id = ?", (poll_id, user_id)).fetchone():
+                return False
+            db.execute("INSERT INTO group_votes(poll_id, user_id) VALUES (?, ?)", (poll_id, user_id))
+            db.execute(
+                "INSERT INTO group_scores(chat_id, user_id, name, correct, answered) VALUES (?, ?, ?, ?, 1) "
+                "ON CONFLICT(chat_id, user_id) DO UPDATE SET name = excluded.name, "
+                "correct = group_scores.correct + excluded.correct, answered = group_scores.answered + 1",
+                (chat_id, user_id, name[:200], int(correct)),
+            )
+        return True
+
+    def group_leaderboard(self, chat_id: str) -> list[tuple[str, int, int]]:
+        rows = self._all(
+            "SELECT name, correct, answered FROM group_scores WHERE chat_id = ? "
+            "ORDER BY correct DESC, answered ASC, name",
+            (chat_id,),
+        )
+        return [(r["name"], int(r["correct"]), int(r["answered"])) for r in rows]
+
+    def group_games_in_progress(self) -> list[tuple[str, int]]:
+        rows = self._all("SELECT chat_id, position FROM group_games WHERE poll_id IS NOT NULL")
+        return [(r["chat_id"], int(r["position"])) for r in rows]
+
+    def end_group_game(self, chat_id: str) -> None:
+        with self.transaction() as db:
+            row = db.execute("SELECT poll_id FROM group_games WHERE chat_id = ?", (chat_id,)).fetchone()
+            db.execute("DELETE FROM group_games WHERE chat_id = ?", (chat_id,))
+            db.execute("DELETE FROM group_scores WHERE chat_id = ?", (chat_id,))
+            if row is not None and row["poll_id"]:
+                db.execute("DELETE FROM group_votes WHERE poll_id = ?", (row["poll_id"],))
+
+
+def _split_sql(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def open_store(path: str) -> Store:
+    return Store(path)
