@@ -27,11 +27,11 @@ class MatchSettings:
     """How sure the matcher must be before it answers instead of falling back."""
 
     # Score (0-100) the best intent needs to be answered directly.
-    threshold: float = 62.0
+    threshold: float = 30.0
     # If the runner-up is within this many points of the best, ask "Did you mean…?".
-    margin: float = 4.0
+    margin: float = 1.0
     # Guesses below this score are not offered as "Did you mean…?" choices.
-    suggest_floor: float = 40.0
+    suggest_floor: float = 18.0
     # How many guesses the fallback offers.
     max_suggestions: int = 3
     # Language detection: log-odds a message needs to decide its own language; below this the

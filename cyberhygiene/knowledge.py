@@ -123,6 +123,17 @@ REQUIRED_UI_KEYS: tuple[str, ...] = (
     "non_text",
     "inline_no_match",
     "inline_share_hint",
+    "command_start",
+    "command_help",
+    "command_topics",
+    "command_quiz",
+    "command_language",
+    "command_idioma",
+    "command_privacy",
+    "command_forget",
+    "command_cancel",
+    "command_newsession",
+    "command_sessions",
 )
 
 

@@ -29,12 +29,48 @@ from .knowledge import KnowledgeBase
 from .normalize import Lexicon, normalize
 
 OUT_OF_SCOPE = "__out_of_scope__"
-FUZZY_WEIGHT = 0.45
-OVERLAP_WEIGHT = 0.55
-KEYWORD_BONUS = 12.0
+# How the four similarity measures are blended (they sum to 1, so scores stay 0-100):
+WEIGHTS = {
+    "fuzzy": 0.17,  # best rapidfuzz WRatio against one pattern (typos, word order)
+    "pattern_words": 0.13,  # best IDF-weighted word cosine against one pattern
+    "intent_words": 0.35,  # IDF-weighted word cosine against all of the intent's patterns
+    "intent_grams": 0.35,  # character 3-4-gram cosine against all of the intent's patterns
+}
+KEYWORD_BONUS = 5.0
 # Words shorter than this are never "corrected" (too many near neighbours).
-MIN_CORRECTABLE = 4
-CORRECTION_CUTOFF = 84.0
+MIN_CORRECTABLE = 5
+CORRECTION_CUTOFF = 90.0
+# Weight of a word no pattern uses, relative to the rarest known word.
+UNKNOWN_WORD_WEIGHT = 0.6
+GRAM_SIZES = (3, 4)
+
+
+def char_grams(text: str) -> Counter[str]:
+    """Character 3- and 4-grams inside each word ("cifrados" and "cifrado" share most)."""
+    grams: Counter[str] = Counter()
+    for word in text.split():
+        padded = f" {word} "
+        for n in GRAM_SIZES:
+            grams.update(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams
+
+
+def _centroids(
+    docs: dict[str, Counter[str]], idf: dict[str, float]
+) -> dict[str, tuple[dict[str, float], float]]:
+    out = {}
+    for iid, counts in docs.items():
+        vec = {k: (1.0 + math.log(n)) * idf[k] for k, n in counts.items()}
+        out[iid] = (vec, math.sqrt(sum(v * v for v in vec.values())) or 1.0)
+    return out
+
+
+def _idf(docs: dict[str, Counter[str]]) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    for counts in docs.values():
+        df.update(counts.keys())
+    n = max(len(docs), 1)
+    return {k: math.log((n + 1) / (c + 0.5)) for k, c in df.items()}
 
 
 @dataclass(frozen=True)
@@ -73,18 +109,19 @@ class Matcher:
 
         # IDF over intents (each intent's patterns form one document), so that words used by
         # many intents ("how", "my", "como") weigh little and distinctive ones weigh a lot.
-        docs: dict[str, set[str]] = defaultdict(set)
+        word_docs: dict[str, Counter[str]] = defaultdict(Counter)
+        gram_docs: dict[str, Counter[str]] = defaultdict(Counter)
         for iid, _, text in raw:
-            docs[iid].update(text.split())
-        n_docs = max(len(docs), 1)
-        df: Counter[str] = Counter()
-        for words in docs.values():
-            df.update(words)
-        self.idf: dict[str, float] = {
-            w: math.log((n_docs + 1) / (c + 0.5)) for w, c in df.items()
-        }
-        self._unknown_idf = math.log((n_docs + 1) / 0.5)
-        self.vocabulary: list[str] = sorted(df)
+            word_docs[iid].update(set(text.split()))
+            gram_docs[iid].update(char_grams(text))
+        self.idf = _idf(word_docs)
+        self.gram_idf = _idf(gram_docs)
+        top = max(self.idf.values(), default=1.0)
+        self._unknown_idf = UNKNOWN_WORD_WEIGHT * top
+        self._unknown_gram_idf = UNKNOWN_WORD_WEIGHT * max(self.gram_idf.values(), default=1.0)
+        self._word_centroids = _centroids(word_docs, self.idf)
+        self._gram_centroids = _centroids(gram_docs, self.gram_idf)
+        self.vocabulary: list[str] = sorted(self.idf)
         self._vocab_set = set(self.vocabulary)
 
         self.entries: list[_Entry] = []
@@ -105,7 +142,7 @@ class Matcher:
                     phrase = tuple(normalize(kw, lang, lexicon).split())
                     if phrase:
                         self.keywords[intent.id].append(phrase)
-        self._correct = lru_cache(maxsize=4096)(self._correct_word)
+        self._correct = lru_cache(maxsize=8192)(self._correct_word)
 
     def _correct_word(self, word: str) -> str:
         if word in self._vocab_set or len(word) < MIN_CORRECTABLE or word.isdigit():
@@ -120,6 +157,14 @@ class Matcher:
         words = normalize(text, lang, self.lexicon).split()
         return " ".join(self._correct(w) for w in words)
 
+    @staticmethod
+    def _cosine(query: dict[str, float], q_norm: float, centroids: dict[str, tuple[dict[str, float], float]]) -> dict[str, float]:
+        out = {}
+        for iid, (vec, norm) in centroids.items():
+            dot = sum(w * vec.get(k, 0.0) for k, w in query.items())
+            out[iid] = 100.0 * dot / (q_norm * norm)
+        return out
+
     def scores(self, text: str, lang: str) -> tuple[str, dict[str, float]]:
         """The prepared text and every intent's score (0-100), out-of-scope included."""
         query = self.prepare(text, lang)
@@ -128,24 +173,37 @@ class Matcher:
         q_words = set(query.split())
         q_weights = {w: self.idf.get(w, self._unknown_idf) for w in q_words}
         q_norm = math.sqrt(sum(v * v for v in q_weights.values())) or 1.0
+        grams = char_grams(query)
+        g_weights = {g: (1.0 + math.log(n)) * self.gram_idf.get(g, self._unknown_gram_idf) for g, n in grams.items()}
+        g_norm = math.sqrt(sum(v * v for v in g_weights.values())) or 1.0
 
         overlap: dict[int, float] = defaultdict(float)
         for w in q_words:
             for i in self._postings.get(w, ()):
                 overlap[i] += q_weights[w] * self.entries[i].weights[w]
 
-        best: dict[str, float] = {}
+        fuzzy: dict[str, float] = defaultdict(float)
+        pattern_words: dict[str, float] = defaultdict(float)
         for _, fz, i in process.extract(query, self._texts, scorer=fuzz.WRatio, limit=None):
             entry = self.entries[i]
-            cos = overlap.get(i, 0.0) / (q_norm * entry.norm)
-            score = FUZZY_WEIGHT * fz + OVERLAP_WEIGHT * 100.0 * cos
-            if score > best.get(entry.intent, -1.0):
-                best[entry.intent] = score
+            fuzzy[entry.intent] = max(fuzzy[entry.intent], fz)
+            cos = 100.0 * overlap.get(i, 0.0) / (q_norm * entry.norm)
+            pattern_words[entry.intent] = max(pattern_words[entry.intent], cos)
+        intent_words = self._cosine(q_weights, q_norm, self._word_centroids)
+        intent_grams = self._cosine(g_weights, g_norm, self._gram_centroids)
 
         padded = f" {query} "
-        for iid, phrases in self.keywords.items():
-            if iid in best and any(f" {' '.join(p)} " in padded for p in phrases):
-                best[iid] = min(100.0, best[iid] + KEYWORD_BONUS)
+        best: dict[str, float] = {}
+        for iid in fuzzy:
+            score = (
+                WEIGHTS["fuzzy"] * fuzzy[iid]
+                + WEIGHTS["pattern_words"] * pattern_words[iid]
+                + WEIGHTS["intent_words"] * intent_words.get(iid, 0.0)
+                + WEIGHTS["intent_grams"] * intent_grams.get(iid, 0.0)
+            )
+            if any(f" {' '.join(p)} " in padded for p in self.keywords.get(iid, ())):
+                score += KEYWORD_BONUS
+            best[iid] = min(100.0, score)
         return query, best
 
     def match(self, text: str, lang: str) -> Match:

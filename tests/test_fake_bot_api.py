@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dtm
 import json
+import socket
 import time
-import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -35,6 +35,14 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
 )
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from tests.fakes.bot_api import (
     Call,
@@ -43,8 +51,6 @@ from tests.fakes.bot_api import (
     html_error,
     parse_telegram_html,
 )
-
-pytestmark = pytest.mark.asyncio
 
 USER = 4242
 
@@ -67,16 +73,15 @@ async def bot(fake: FakeBotAPI) -> AsyncIterator[telegram.Bot]:
 
 
 def retry_seconds(exc: RetryAfter) -> float:
-    """``RetryAfter.retry_after`` in seconds, whatever PTB_TIMEDELTA says."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
+    """``RetryAfter.retry_after`` in seconds (a timedelta when PTB_TIMEDELTA=true)."""
+    value = exc.retry_after
     return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
 
 
 # ------------------------------------------------------------------------- basics
 
 
+@pytest.mark.asyncio
 async def test_get_me(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     me = await bot.get_me()
     assert me.id == 123456789
@@ -86,6 +91,7 @@ async def test_get_me(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     assert fake.calls("getMe")[-1].ok
 
 
+@pytest.mark.asyncio
 async def test_send_message_ok_and_recorded(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     first = await bot.send_message(USER, "hello")
     second = await bot.send_message(USER, "again")
@@ -102,8 +108,12 @@ async def test_send_message_ok_and_recorded(fake: FakeBotAPI, bot: telegram.Bot)
     assert fake.last_bot_message(USER) == sent[1].result
 
 
+@pytest.mark.asyncio
 async def test_html_message_gets_entities(bot: telegram.Bot) -> None:
-    text = '<b>Bold</b> &amp; <i>it</i> <a href="https://ex.com/?a=1&amp;b=2">link</a> 🙂 <code>x</code>'
+    text = (
+        '<b>Bold</b> &amp; <i>it</i> <a href="https://ex.com/?a=1&amp;b=2">link</a>'
+        " 🙂 <code>x</code>"
+    )
     message = await bot.send_message(USER, text, parse_mode=ParseMode.HTML)
     assert message.text == "Bold & it link 🙂 x"
     by_type = {e.type: e for e in message.entities}
@@ -113,9 +123,10 @@ async def test_html_message_gets_entities(bot: telegram.Bot) -> None:
     assert message.parse_entity(by_type["code"]) == "x"  # offset after the emoji (UTF-16)
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize("text", ["<b>x", "a < b", "Tom & Jerry", "<br>", "<b><i>x</b></i>"])
 async def test_html_parse_error(fake: FakeBotAPI, bot: telegram.Bot, text: str) -> None:
-    with pytest.raises(BadRequest, match="(?i)[Cc]an't parse entities"):
+    with pytest.raises(BadRequest, match=r"(?i)can't parse entities"):
         await bot.send_message(USER, text, parse_mode=ParseMode.HTML)
     call = fake.calls("sendMessage")[-1]
     assert call.status == 400 and not call.ok
@@ -124,40 +135,44 @@ async def test_html_parse_error(fake: FakeBotAPI, bot: telegram.Bot, text: str) 
     assert fake.sent_messages() == []
 
 
+@pytest.mark.asyncio
 async def test_plain_text_is_not_parsed(bot: telegram.Bot) -> None:
     message = await bot.send_message(USER, "a < b & <b>")
     assert message.text == "a < b & <b>"
 
 
+@pytest.mark.asyncio
 async def test_too_long_message(fake: FakeBotAPI, bot: telegram.Bot) -> None:
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(USER, "x" * 4097)
     # Markup does not count: 4096 visible characters are fine.
     ok = await bot.send_message(USER, "<b>" + "y" * 4096 + "</b>", parse_mode=ParseMode.HTML)
     assert len(ok.text or "") == 4096
-    with pytest.raises(BadRequest, match="(?i)message text is empty"):
+    with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
         await bot.send_message(USER, "<b> </b>", parse_mode=ParseMode.HTML)
     assert len(fake.sent_messages()) == 1
 
 
+@pytest.mark.asyncio
 async def test_blocked_and_unknown_chats(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     fake.blocked_chats.add(1001)
     fake.unknown_chats.add(1002)
-    with pytest.raises(Forbidden, match="(?i)bot was blocked by the user"):
+    with pytest.raises(Forbidden, match=r"(?i)bot was blocked by the user"):
         await bot.send_message(1001, "hi")
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(1002, "hi")
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_chat_action(1002, "typing")
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message("@nosuchchannel", "hi")
     assert [c.status for c in fake.calls("sendMessage")] == [403, 400, 400]
     assert fake.sent_messages() == []
 
 
+@pytest.mark.asyncio
 async def test_send_chat_action_and_get_chat(bot: telegram.Bot) -> None:
     assert await bot.send_chat_action(USER, "typing") is True
-    with pytest.raises(BadRequest, match="(?i)action"):
+    with pytest.raises(BadRequest, match=r"(?i)action"):
         await bot.send_chat_action(USER, "dancing")
     chat = await bot.get_chat(USER)
     assert chat.id == USER and chat.type == "private" and chat.first_name == "Test"
@@ -166,6 +181,7 @@ async def test_send_chat_action_and_get_chat(bot: telegram.Bot) -> None:
 # ------------------------------------------------------------------------- updates
 
 
+@pytest.mark.asyncio
 async def test_get_updates_long_poll_and_offset(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     async def inject_later() -> None:
         await asyncio.sleep(0.2)
@@ -196,22 +212,25 @@ async def test_get_updates_long_poll_and_offset(fake: FakeBotAPI, bot: telegram.
     assert [u["update_id"] for u in fake.pending_updates] == [newer[0].update_id]
 
 
+@pytest.mark.asyncio
 async def test_get_updates_times_out_empty(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     started = time.monotonic()
     assert await bot.get_updates(timeout=1) == ()
     assert 0.9 < time.monotonic() - started < 3
 
 
+@pytest.mark.asyncio
 async def test_concurrent_get_updates_conflict(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     # PTB's getUpdates pool has a single connection, so a 2nd instance plays the intruder.
     first = asyncio.create_task(bot.get_updates(timeout=5))
     await asyncio.sleep(0.2)
     async with telegram.Bot(fake.token, base_url=fake.base_url) as second_instance:
         assert await second_instance.get_updates(timeout=0) == ()
-    with pytest.raises(Conflict, match="(?i)terminated by other getUpdates"):
+    with pytest.raises(Conflict, match=r"(?i)terminated by other getUpdates"):
         await first
 
 
+@pytest.mark.asyncio
 async def test_user_profile_is_consistent(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     fake.message(USER, "hi", first_name="Alice", username="alice", language_code="de")
     fake.message(USER, "again")
@@ -225,6 +244,7 @@ async def test_user_profile_is_consistent(fake: FakeBotAPI, bot: telegram.Bot) -
     assert updates[1].message.chat.username == "alice"
 
 
+@pytest.mark.asyncio
 async def test_reply_to_bot_message_and_group(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     sent = await bot.send_message(USER, "question?")
     fake.message(USER, "answer", reply_to_message_id=sent.message_id)
@@ -243,13 +263,12 @@ async def test_reply_to_bot_message_and_group(fake: FakeBotAPI, bot: telegram.Bo
     )
     assert answer.reply_to_message is not None
     assert answer.reply_to_message.message_id == group.message_id
-    with pytest.raises(BadRequest, match="(?i)message to be replied not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
         await bot.send_message(USER, "x", reply_parameters=ReplyParameters(message_id=999))
 
 
-async def test_callback_inline_and_poll_answer_updates(
-    fake: FakeBotAPI, bot: telegram.Bot
-) -> None:
+@pytest.mark.asyncio
+async def test_callback_inline_and_poll_answer_updates(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="answer:yes")]])
     sent = await bot.send_message(USER, "Pick", reply_markup=keyboard)
     assert sent.reply_markup == keyboard
@@ -285,25 +304,26 @@ async def test_callback_inline_and_poll_answer_updates(
 
     assert await bot.answer_callback_query(query_id, text="Thanks") is True
     assert fake.callback_answers[query_id]["text"] == "Thanks"
-    with pytest.raises(BadRequest, match="(?i)query is too old"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_callback_query(query_id)
     assert await bot.answer_inline_query(inline.id, results=[]) is True
-    with pytest.raises(BadRequest, match="(?i)query is too old"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_callback_query("nonsense")
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize(
-    "kind", ["sticker", "photo", "location", "contact", "voice", "document", "video", "audio", "dice"]
+    "kind",
+    ["sticker", "photo", "location", "contact", "voice", "document", "video", "audio", "dice"],
 )
-async def test_non_text_messages_parse(
-    fake: FakeBotAPI, bot: telegram.Bot, kind: Any
-) -> None:
+async def test_non_text_messages_parse(fake: FakeBotAPI, bot: telegram.Bot, kind: Any) -> None:
     fake.non_text_message(USER, kind)
     (update,) = await bot.get_updates()
     assert update.message is not None and update.message.text is None
     assert getattr(update.message, kind)
 
 
+@pytest.mark.asyncio
 async def test_channel_post_and_edited_message(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     fake.channel_post(-1001234, "news", username="mychannel")
     fake.message(USER, "typo")
@@ -319,6 +339,7 @@ async def test_channel_post_and_edited_message(fake: FakeBotAPI, bot: telegram.B
     assert sent.chat.id == -1001234
 
 
+@pytest.mark.asyncio
 async def test_injected_updates_are_checked_with_ptb(fake: FakeBotAPI) -> None:
     with pytest.raises(ValueError, match="rejects"):
         fake.raw_update({"message": {"message_id": 1, "text": "no chat, no date"}})
@@ -350,10 +371,31 @@ async def test_injected_updates_are_checked_with_ptb(fake: FakeBotAPI) -> None:
         )
 
 
+@pytest.mark.asyncio
+async def test_results_are_checked_with_ptb(
+    fake: FakeBotAPI, bot: telegram.Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Simulate the fake drifting from the Bot API: getMe loses required User fields.
+    monkeypatch.setattr(FakeBotAPI, "bot_user", property(lambda self: {"id": 1}))
+    with pytest.raises(NetworkError, match="rejected by PTB"):
+        await bot.get_me()
+    assert fake.calls("getMe")[-1].status == 500
+    assert len(fake.errors) == 1 and "User.de_json rejected" in fake.errors[0]
+    with pytest.raises(AssertionError, match="FakeBotAPI internal errors"):
+        fake.assert_no_errors()
+    fake.errors.clear()  # keep the fixture's teardown check green
+
+
 # ------------------------------------------------------------------------- faults
 
 
-async def test_429_raises_retry_after(fake: FakeBotAPI, bot: telegram.Bot) -> None:
+@pytest.mark.asyncio
+async def test_429_raises_retry_after(
+    fake: FakeBotAPI, bot: telegram.Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without PTB_TIMEDELTA, PTB 22.8 emits a PTBDeprecationWarning while *constructing*
+    # RetryAfter, which filterwarnings=error turns into an exception inside the request.
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
     fake.fail_next("sendMessage", status=429, retry_after=7)
     with pytest.raises(RetryAfter) as info:
         await bot.send_message(USER, "x")
@@ -366,10 +408,11 @@ async def test_429_raises_retry_after(fake: FakeBotAPI, bot: telegram.Bot) -> No
     assert len(fake.sent_messages()) == 1
 
 
+@pytest.mark.asyncio
 async def test_5xx_raises_network_error(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     fake.fail_next("sendMessage", status=502, times=2)
     for _ in range(2):
-        with pytest.raises(NetworkError, match="(?i)Bad Gateway"):
+        with pytest.raises(NetworkError, match=r"(?i)Bad Gateway"):
             await bot.send_message(USER, "x")
     assert fake.calls("sendMessage")[0].response == {
         "ok": False,
@@ -384,6 +427,7 @@ async def test_5xx_raises_network_error(fake: FakeBotAPI, bot: telegram.Bot) -> 
     assert [c.params["text"] for c in fake.sent_messages()] == ["recovered"]
 
 
+@pytest.mark.asyncio
 async def test_delay_and_wait_helpers(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     fake.delay_next("sendMessage", 0.3)
     task = asyncio.create_task(bot.send_message(USER, "slow"))
@@ -400,6 +444,7 @@ async def test_delay_and_wait_helpers(fake: FakeBotAPI, bot: telegram.Bot) -> No
 # ------------------------------------------------------------------------- polls & files
 
 
+@pytest.mark.asyncio
 async def test_send_poll_quiz_round_trip(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     message = await bot.send_poll(
         USER,
@@ -444,18 +489,19 @@ async def test_send_poll_quiz_round_trip(fake: FakeBotAPI, bot: telegram.Bot) ->
     stopped = await bot.stop_poll(USER, message.message_id)
     assert stopped.is_closed and stopped.total_voter_count == 2
     assert [o.voter_count for o in stopped.options] == [1, 1, 0]
-    with pytest.raises(BadRequest, match="(?i)already been closed"):
+    with pytest.raises(BadRequest, match=r"(?i)already been closed"):
         await bot.stop_poll(USER, message.message_id)
     with pytest.raises(ValueError, match="closed"):
         fake.poll_answer(USER + 2, poll.id, [1])
 
 
+@pytest.mark.asyncio
 async def test_send_poll_validation(fake: FakeBotAPI, bot: telegram.Bot) -> None:
-    with pytest.raises(BadRequest, match="(?i)correct_option_ids"):
+    with pytest.raises(BadRequest, match=r"(?i)correct_option_ids"):
         await bot.send_poll(USER, "Q", ["a", "b"], type=Poll.QUIZ)
-    with pytest.raises(BadRequest, match="(?i)poll options length"):
+    with pytest.raises(BadRequest, match=r"(?i)poll options length"):
         await bot.send_poll(USER, "Q", ["a", "b" * 101])
-    with pytest.raises(BadRequest, match="(?i)explanation is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)explanation is too long"):
         await bot.send_poll(
             USER, "Q", ["a", "b"], type=Poll.QUIZ, correct_option_ids=[0], explanation="e" * 201
         )
@@ -465,6 +511,7 @@ async def test_send_poll_validation(fake: FakeBotAPI, bot: telegram.Bot) -> None
         fake.poll_answer(USER, anonymous.poll.id, [0])
 
 
+@pytest.mark.asyncio
 async def test_deprecated_correct_option_id_is_accepted(fake: FakeBotAPI) -> None:
     form = {
         "chat_id": "5",
@@ -484,6 +531,7 @@ async def test_deprecated_correct_option_id_is_accepted(fake: FakeBotAPI) -> Non
     assert body["result"]["poll"]["correct_option_ids"] == [1]
 
 
+@pytest.mark.asyncio
 async def test_send_document_and_photo_uploads(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     payload = b"%PDF-1.4 checklist"
     message = await bot.send_document(
@@ -511,15 +559,16 @@ async def test_send_document_and_photo_uploads(fake: FakeBotAPI, bot: telegram.B
     assert again.document.file_unique_id == message.document.file_unique_id
     tg_file = await bot.get_file(message.document.file_id)
     assert bytes(await tg_file.download_as_bytearray()) == payload
-    with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
         await bot.send_document(USER, "not-a-file-id")
-    with pytest.raises(BadRequest, match="(?i)caption is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
         await bot.send_photo(USER, photo_bytes, caption="c" * 1025)
 
 
 # ------------------------------------------------------------------------- edits & markup
 
 
+@pytest.mark.asyncio
 async def test_edit_delete_and_markup(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="go")]])
     sent = await bot.send_message(USER, "v1", reply_markup=keyboard)
@@ -527,17 +576,17 @@ async def test_edit_delete_and_markup(fake: FakeBotAPI, bot: telegram.Bot) -> No
     assert isinstance(edited, telegram.Message)
     assert edited.text == "v2" and edited.edit_date is not None
     assert edited.reply_markup is None  # editMessageText without markup drops the keyboard
-    with pytest.raises(BadRequest, match="(?i)message is not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_text("<b>v2</b>", USER, sent.message_id, parse_mode="HTML")
     marked = await bot.edit_message_reply_markup(USER, sent.message_id, reply_markup=keyboard)
     assert isinstance(marked, telegram.Message) and marked.reply_markup == keyboard
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("x", USER, 999)
     assert await bot.delete_message(USER, sent.message_id) is True
-    with pytest.raises(BadRequest, match="(?i)message to delete not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
         await bot.delete_message(USER, sent.message_id)
     too_long_data = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="d" * 65)]])
-    with pytest.raises(BadRequest, match="(?i)BUTTON_DATA_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
         await bot.send_message(USER, "x", reply_markup=too_long_data)
     assert [c.method for c in fake.sent_messages()] == ["sendMessage", "editMessageText"]
 
@@ -545,6 +594,7 @@ async def test_edit_delete_and_markup(fake: FakeBotAPI, bot: telegram.Bot) -> No
 # ------------------------------------------------------------------------- bot settings
 
 
+@pytest.mark.asyncio
 async def test_set_my_commands_per_language(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     assert await bot.set_my_commands([BotCommand("start", "Start")]) is True
     ru_commands = [BotCommand("start", "Начать"), BotCommand("quiz", "Викторина")]
@@ -562,7 +612,7 @@ async def test_set_my_commands_per_language(fake: FakeBotAPI, bot: telegram.Bot)
     got = await bot.get_my_commands(scope=BotCommandScopeAllPrivateChats(), language_code="ru")
     assert got == tuple(ru_commands)
     assert await bot.get_my_commands(language_code="de") == ()
-    with pytest.raises(BadRequest, match="(?i)BOT_COMMAND_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)BOT_COMMAND_INVALID"):
         await bot.set_my_commands([BotCommand("Bad-Command", "x")])
     assert await bot.delete_my_commands() is True
     assert fake.commands() == []
@@ -574,6 +624,7 @@ async def test_set_my_commands_per_language(fake: FakeBotAPI, bot: telegram.Bot)
     assert await bot.log_out() is True and await bot.close() is True
 
 
+@pytest.mark.asyncio
 async def test_webhook_set_info_and_delivery(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     received: list[tuple[dict[str, Any], str | None]] = []
 
@@ -595,9 +646,9 @@ async def test_webhook_set_info_and_delivery(fake: FakeBotAPI, bot: telegram.Bot
         assert (fake.webhook_url, fake.webhook_secret) == (url, "s3cr3t-TOKEN_1")
         info = await bot.get_webhook_info()
         assert info.url == url and info.max_connections == 5
-        with pytest.raises(Conflict, match="(?i)webhook is active"):
+        with pytest.raises(Conflict, match=r"(?i)webhook is active"):
             await bot.get_updates()
-        with pytest.raises(BadRequest, match="(?i)secret token"):
+        with pytest.raises(BadRequest, match=r"(?i)secret token"):
             await bot.set_webhook(url, secret_token="no spaces allowed")
 
         fake.deliver_to_webhook = True
@@ -619,6 +670,7 @@ async def test_webhook_set_info_and_delivery(fake: FakeBotAPI, bot: telegram.Bot
 # ------------------------------------------------------------------------- HTTP level
 
 
+@pytest.mark.asyncio
 async def test_unknown_method_and_wrong_token(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     with pytest.raises(EndPointNotFound):
         await bot.do_api_request("fooBarBaz")
@@ -628,16 +680,20 @@ async def test_unknown_method_and_wrong_token(fake: FakeBotAPI, bot: telegram.Bo
 
     wrong = telegram.Bot("987654321:WRONG-token", base_url=fake.base_url)
     with pytest.raises(InvalidToken):
-        await wrong.get_me()
+        async with wrong:  # initialize() calls getMe; __aenter__ shuts down on failure
+            pass
     assert fake.calls("getMe")[-1].status == 401
     assert fake.calls("getMe")[-1].description == "Unauthorized"
 
     # Method names are case-insensitive, like Telegram's.
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{fake.api_url}/GETME") as response:
-            assert (await response.json())["result"]["id"] == fake.bot_id
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{fake.api_url}/GETME") as response,
+    ):
+        assert (await response.json())["result"]["id"] == fake.bot_id
 
 
+@pytest.mark.asyncio
 async def test_recorded_call_fields(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     await bot.send_message(USER, "x", disable_notification=True)
     call = fake.calls("sendMessage")[0]
@@ -713,3 +769,97 @@ def test_html_parser_entities() -> None:
         {"type": "pre", "offset": 5, "length": 1, "language": "py"},
         {"type": "expandable_blockquote", "offset": 7, "length": 1},
     ]
+
+
+# ------------------------------------------------------------------------- a real Application
+
+
+@pytest.mark.asyncio
+async def test_application_polling_round_trip(fake: FakeBotAPI) -> None:
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat is not None
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Tip", callback_data="tip")]])
+        await context.bot.send_message(
+            update.effective_chat.id, "<b>Welcome!</b>", parse_mode="HTML", reply_markup=keyboard
+        )
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(update.message.text.upper())
+
+    async def tip(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        await query.edit_message_text("Use a password manager.")
+
+    app = (
+        Application.builder()
+        .token(fake.token)
+        .base_url(fake.base_url)
+        .base_file_url(fake.base_file_url)
+        .build()
+    )
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CallbackQueryHandler(tip))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    async with app:
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await app.start()
+        try:
+            fake.message(USER, "/start")
+            await fake.wait_for("sendMessage", ok=True)
+            fake.callback_query(USER, "tip")
+            fake.message(USER, "hello")
+            await fake.wait_for("answerCallbackQuery")
+            await fake.wait_for("sendMessage", count=2, ok=True)
+            await fake.wait_idle(quiet=0.2)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    texts = [c.params["text"] for c in fake.sent_messages(USER)]
+    assert texts == ["<b>Welcome!</b>", "Use a password manager.", "HELLO"] or texts == [
+        "<b>Welcome!</b>",
+        "HELLO",
+        "Use a password manager.",
+    ]
+    assert all(c.ok for c in fake.calls()), [c.summary() for c in fake.calls() if not c.ok]
+    assert fake.pending_updates == []  # PTB confirmed everything on shutdown
+
+
+@pytest.mark.asyncio
+async def test_application_webhook_round_trip(fake: FakeBotAPI) -> None:
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text("got " + update.message.text)
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app = Application.builder().token(fake.token).base_url(fake.base_url).build()
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    fake.deliver_to_webhook = True
+    async with app:
+        assert app.updater is not None
+        await app.updater.start_webhook(
+            listen="127.0.0.1",
+            port=port,
+            url_path="tg-hook",
+            webhook_url=f"http://127.0.0.1:{port}/tg-hook",
+            secret_token="hook-secret",
+        )
+        await app.start()
+        try:
+            assert fake.webhook_url == f"http://127.0.0.1:{port}/tg-hook"
+            assert fake.webhook_secret == "hook-secret"
+            fake.message(USER, "ping")
+            await fake.wait_for("sendMessage", ok=True)
+            assert [d.status for d in fake.webhook_deliveries] == [200]
+            forged = {"update_id": 1, "message": {"text": "no secret"}}
+            assert await fake.post_to_webhook(forged, None) == 403
+            assert await fake.post_to_webhook(forged, "wrong") == 403
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    assert [c.params["text"] for c in fake.sent_messages(USER)] == ["got ping"]

@@ -1,0 +1,453 @@
+"""The Telegram channel: a python-telegram-bot 22.x application driving the engine.
+
+The only module that imports ``telegram``. It translates updates into :class:`Incoming`, hands
+them to the engine, and sends the engine's replies back as HTML messages with inline keyboards,
+photos, documents or native quiz polls. The dialog itself lives in the engine; nothing here
+decides what to say.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import urllib.parse
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+# Read RetryAfter.retry_after and Poll.open_period as timedeltas (PTB 22's forward-compatible
+# mode); without it PTB warns on every 429, and our test suite turns warnings into errors.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+from telegram import (  # noqa: E402
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputFile,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode  # noqa: E402
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError  # noqa: E402
+from telegram.ext import (  # noqa: E402
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    PollAnswerHandler,
+    filters,
+)
+
+from .. import markup, payloads  # noqa: E402
+from ..config import Settings  # noqa: E402
+from ..engine import Engine  # noqa: E402
+from ..messages import Choice, Incoming, PollAnswer, Reply  # noqa: E402
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Commands shown in Telegram's menu; their descriptions are UI strings (content/ui.yaml).
+MENU_COMMANDS: dict[str, tuple[str, ...]] = {
+    "en": ("start", "help", "topics", "quiz", "language", "privacy", "forget", "cancel", "newsession", "sessions"),
+    "es": ("start", "help", "topics", "quiz", "idioma", "privacy", "forget", "cancel", "newsession", "sessions"),
+}
+SEND_ATTEMPTS = 5  # transient failures (5xx, timeouts, resets) are retried this many times
+BACKOFF_BASE = 0.5
+RATE_LIMIT_RETRIES = 3  # AIORateLimiter waits out this many 429s per request
+CHUNK_LIMIT = 4000  # keep each message comfortably under Telegram's 4096
+SHORT_LABEL = 20  # buttons with labels this short go two per row
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Different users concurrently, one user's updates strictly in order."""
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = defaultdict(int)
+
+    @staticmethod
+    def key(update: object) -> int | None:
+        if isinstance(update, Update):
+            if update.effective_user is not None:
+                return update.effective_user.id
+            if update.effective_chat is not None:
+                return update.effective_chat.id
+        return None
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = self.key(update)
+        if key is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] += 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if self._waiting[key] == 0:
+                del self._waiting[key]
+                self._locks.pop(key, None)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
+    """Inline buttons: two per row when both labels are short, else one per row."""
+    if not choices:
+        return None
+    rows: list[list[InlineKeyboardButton]] = []
+    for choice in choices:
+        if choice.url:
+            button = InlineKeyboardButton(choice.label, url=choice.url)
+        else:
+            button = InlineKeyboardButton(choice.label, callback_data=choice.payload)
+        if rows and len(rows[-1]) == 1 and len(choice.label) <= SHORT_LABEL and len(rows[-1][0].text) <= SHORT_LABEL:
+            rows[-1].append(button)
+        else:
+            rows.append([button])
+    return InlineKeyboardMarkup(rows)
+
+
+def chunks(text: str, limit: int = CHUNK_LIMIT) -> list[str]:
+    """Split markup on line boundaries so every piece renders under ``limit`` characters."""
+    if markup.plain_length(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current: list[str] = []
+    for line in text.split("\n"):
+        candidate = "\n".join([*current, line])
+        if current and markup.plain_length(candidate) > limit:
+            pieces.append("\n".join(current))
+            current = [line]
+        else:
+            current.append(line)
+    if current:
+        pieces.append("\n".join(current))
+    # a single enormous line: cut it (escaped text, so any cut is still valid markup)
+    out: list[str] = []
+    for piece in pieces:
+        while markup.plain_length(piece) > limit:
+            cut = limit
+            while cut > 0 and piece[cut - 1] == "\\":
+                cut -= 1
+            out.append(piece[:cut])
+            piece = piece[cut:]
+        out.append(piece)
+    return [p for p in out if p.strip()]
+
+
+class TelegramChannel:
+    """Builds the Application and translates between Telegram and the engine."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._permanent_failures: set[str] = set()
+        self._timers: set[asyncio.Task[None]] = set()
+        self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+
+    # -- building ---------------------------------------------------------------------------
+    def build(self) -> Application[Any, Any, Any, Any, Any, Any]:
+        token = self.settings.telegram_token
+        if not token:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        app = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(self.settings.bot_api_url)
+            .base_file_url(self.settings.bot_file_api_url)
+            .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+            .concurrent_updates(PerUserUpdateProcessor())
+            .post_init(self._post_init)
+            .post_stop(self._post_stop)
+            .build()
+        )
+        app.add_handler(CallbackQueryHandler(self.on_callback))
+        app.add_handler(InlineQueryHandler(self.on_inline))
+        app.add_handler(PollAnswerHandler(self.on_poll_answer))
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
+        app.add_error_handler(self.on_error)
+        self.application = app
+        return app
+
+    async def _post_init(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        me = await app.bot.get_me()
+        if me.username:
+            self.engine.bot_username = me.username
+        for lang, names in MENU_COMMANDS.items():
+            commands = [BotCommand(n, self.engine.text(f"command_{n}", lang)) for n in names]
+            try:
+                if lang == "en":
+                    await app.bot.set_my_commands(commands)
+                else:
+                    await app.bot.set_my_commands(commands, language_code=lang)
+            except TelegramError as exc:
+                logger.warning("could not set the %s command menu: %s", lang, exc)
+        # Live group quizzes survive a restart: give each its time again, then move on.
+        for chat_id, position in self.engine.quiz.active_group_games():
+            self._schedule_next(chat_id, position)
+        purged = self.engine.store.purge(self.settings.retention_days)
+        if purged:
+            logger.info("purged %d old record(s) past the %d-day retention period", purged, self.settings.retention_days)
+
+    async def _post_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        for task in list(self._timers):
+            task.cancel()
+
+    # -- sending ----------------------------------------------------------------------------
+    async def _call(self, what: str, chat_id: int, make: Callable[[], Awaitable[T]]) -> T | None:
+        """One Bot API call with retries for transient failures; permanent ones logged once."""
+        delay = BACKOFF_BASE
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                return await make()
+            except RetryAfter as exc:
+                wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
+                logger.warning("%s to chat %s: flood control, waiting %.1fs", what, chat_id, wait)
+                await asyncio.sleep(wait)
+            except Forbidden as exc:
+                self._permanent(what, chat_id, exc)
+                return None
+            except BadRequest as exc:
+                self._permanent(what, chat_id, exc)
+                return None
+            except NetworkError as exc:  # includes TimedOut, 5xx and dropped connections
+                if attempt == SEND_ATTEMPTS:
+                    logger.error("%s to chat %s failed after %d attempts: %s", what, chat_id, attempt, exc)
+                    return None
+                logger.warning("%s to chat %s failed (%s), retry %d in %.1fs", what, chat_id, exc, attempt, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 8.0)
+        return None
+
+    def _permanent(self, what: str, chat_id: int, exc: TelegramError) -> None:
+        key = f"{chat_id}:{type(exc).__name__}:{exc.message}"
+        if key not in self._permanent_failures:
+            self._permanent_failures.add(key)
+            logger.warning("%s to chat %s refused, not retrying: %s", what, chat_id, exc.message)
+
+    async def send(self, chat_id: int, replies: Sequence[Reply], thread_id: int | None = None) -> list[Message]:
+        """Send the engine's replies in order."""
+        bot = self._bot()
+        sent: list[Message] = []
+        for reply in replies:
+            if reply.poll is not None:
+                message = await self._send_poll(chat_id, reply, thread_id)
+            elif reply.attachment is not None:
+                att = reply.attachment
+                caption = markup.to_html(att.caption) if att.caption else None
+                if att.kind == "photo":
+                    message = await self._call(
+                        "sendPhoto", chat_id,
+                        lambda att=att, caption=caption: bot.send_photo(
+                            chat_id, InputFile(att.data, filename=att.filename), caption=caption,
+                            parse_mode=ParseMode.HTML, message_thread_id=thread_id,
+                        ),
+                    )
+                else:
+                    message = await self._call(
+                        "sendDocument", chat_id,
+                        lambda att=att, caption=caption: bot.send_document(
+                            chat_id, InputFile(att.data, filename=att.filename), caption=caption,
+                            parse_mode=ParseMode.HTML, message_thread_id=thread_id,
+                        ),
+                    )
+            else:
+                pieces = chunks(reply.text)
+                message = None
+                for i, piece in enumerate(pieces):
+                    markup_kb = keyboard(reply.choices) if i == len(pieces) - 1 else None
+                    html = markup.to_html(piece)
+                    message = await self._call(
+                        "sendMessage", chat_id,
+                        lambda html=html, markup_kb=markup_kb: bot.send_message(
+                            chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup_kb,
+                            link_preview_options=NO_PREVIEW, message_thread_id=thread_id,
+                        ),
+                    )
+            if message is not None:
+                sent.append(message)
+        return sent
+
+    async def _send_poll(self, chat_id: int, reply: Reply, thread_id: int | None) -> Message | None:
+        spec = reply.poll
+        assert spec is not None
+        bot = self._bot()
+        message = await self._call(
+            "sendPoll", chat_id,
+            lambda: bot.send_poll(
+                chat_id, spec.question, list(spec.options), is_anonymous=False, type="quiz",
+                correct_option_ids=[spec.correct], explanation=spec.explanation,
+                open_period=spec.open_period, message_thread_id=thread_id,
+            ),
+        )
+        if message is not None and message.poll is not None:
+            self.engine.quiz.poll_sent(str(chat_id), spec.position, message.poll.id)
+            self._schedule_next(str(chat_id), spec.position)
+        return message
+
+    def _schedule_next(self, chat_id: str, position: int) -> None:
+        async def later() -> None:
+            await asyncio.sleep(self.settings.group_quiz_seconds + 1)
+            await self.send(int(chat_id), self.engine.quiz.group_next(chat_id, position))
+
+        task = asyncio.get_running_loop().create_task(later())
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+
+    def _bot(self) -> Any:
+        assert self.application is not None
+        return self.application.bot
+
+    # -- receiving --------------------------------------------------------------------------
+    def _incoming(self, update: Update, **kw: Any) -> Incoming:
+        user = update.effective_user
+        chat = update.effective_chat
+        return Incoming(
+            user_id=str(user.id) if user else str(chat.id if chat else "0"),
+            chat_id=str(chat.id) if chat else None,
+            chat_type=chat.type if chat else ChatType.PRIVATE,
+            language_code=user.language_code if user else None,
+            first_name=(user.first_name or "") if user else "",
+            username=(user.username or "") if user else "",
+            **kw,
+        )
+
+    def addressed_text(self, message: Message) -> str | None:
+        """The text to hand to the engine, or None when a group message is not for us."""
+        text = message.text
+        if message.chat.type == ChatType.PRIVATE:
+            return text or ""
+        if not text:
+            return None
+        me = (self.engine.bot_username or "").lower()
+        if text.startswith("/"):
+            command, _, rest = text.partition(" ")
+            name, _, target = command.partition("@")
+            if target and target.lower() != me:
+                return None  # a command for another bot
+            return f"{name} {rest}".strip()
+        mention = f"@{me}"
+        if me and mention in text.lower():
+            start = text.lower().index(mention)
+            return (text[:start] + text[start + len(mention) :]).strip() or "/help"
+        reply_to = message.reply_to_message
+        bot_id = self.application.bot.id if self.application else None
+        if reply_to is not None and reply_to.from_user is not None and reply_to.from_user.id == bot_id:
+            return text
+        return None
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None or update.effective_user is None:
+            return
+        text = self.addressed_text(message)
+        if text is None:
+            return
+        incoming = self._incoming(update, text=text if message.text else None)
+        replies = self.engine.handle(incoming)
+        await self.send(message.chat_id, replies, message.message_thread_id if message.is_topic_message else None)
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        # CallbackQueries need to be answered, even if no notification to the user is needed:
+        # always, also for stale or forged data, or the button keeps spinning.
+        await self._call("answerCallbackQuery", query.from_user.id, lambda: query.answer())
+        data = query.data if isinstance(query.data, str) else ""
+        parsed = payloads.parse(data)
+        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        if parsed is not None and parsed.kind == payloads.QUIZ_ANSWER and query.message is not None:
+            # The question has been answered: remove its buttons so it can't be answered twice.
+            msg = query.message
+            await self._call("editMessageReplyMarkup", chat_id, lambda: self._bot().edit_message_reply_markup(chat_id, msg.message_id, reply_markup=None))
+        replies = self.engine.handle(self._incoming(update, payload=data))
+        await self.send(chat_id, replies)
+
+    async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.inline_query
+        if query is None:
+            return
+        found = self.engine.inline(query.query, query.from_user.language_code, str(query.from_user.id))
+        results = [
+            InlineQueryResultArticle(
+                id=r.intent,
+                title=r.title,
+                description=r.description,
+                input_message_content=InputTextMessageContent(
+                    markup.to_html(r.text), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+                ),
+            )
+            for r in found
+        ]
+        await self._call("answerInlineQuery", query.from_user.id, lambda: query.answer(results, cache_time=60, is_personal=True))
+
+    async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        answer = update.poll_answer
+        if answer is None:
+            return
+        vote = PollAnswer(answer.poll_id, tuple(answer.option_ids))
+        self.engine.handle(self._incoming(update, poll_answer=vote))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """One place for errors: log with context, and tell a waiting user politely."""
+        where = "no update"
+        chat_id: int | None = None
+        lang = "en"
+        if isinstance(update, Update):
+            where = f"update {update.update_id}"
+            if update.effective_chat is not None:
+                chat_id = update.effective_chat.id
+                where += f" in chat {chat_id}"
+            lang = self.engine.preferred(self._incoming(update))
+        logger.error("error while handling %s", where, exc_info=context.error)
+        if chat_id is not None and isinstance(update, Update) and update.effective_chat is not None:
+            private = update.effective_chat.type == ChatType.PRIVATE
+            if private or update.callback_query is not None:
+                try:
+                    await self.send(chat_id, [Reply(self.engine.text("error_sorry", lang), lang)])
+                except Exception:  # the error handler itself must never raise
+                    logger.exception("could not tell chat %s about the error", chat_id)
+
+
+def webhook_path(url: str) -> str:
+    return urllib.parse.urlparse(url).path.lstrip("/")
+
+
+def run_bot(engine: Engine, settings: Settings, *, webhook_url: str | None, listen: str, port: int) -> int:
+    """Run until SIGINT/SIGTERM: polling by default, a webhook server with ``webhook_url``."""
+    channel = TelegramChannel(engine, settings)
+    app = channel.build()
+    if webhook_url:
+        secret = settings.webhook_secret or secrets.token_urlsafe(32)
+        logger.info("starting webhook server on %s:%d", listen, port)
+        app.run_webhook(
+            listen=listen,
+            port=port,
+            url_path=webhook_path(webhook_url),
+            webhook_url=webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        logger.info("starting long polling")
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

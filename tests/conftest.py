@@ -1,0 +1,49 @@
+"""Shared fixtures. The knowledge base is loaded once per session (it is read-only)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+# Must be set before telegram is imported anywhere (see cyberhygiene/channels/telegram.py).
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+import pytest
+
+from cyberhygiene.config import Settings
+from cyberhygiene.engine import Engine
+from cyberhygiene.knowledge import KnowledgeBase, load_or_raise
+from cyberhygiene.store import Store, open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+INTENTS = ROOT / "intents"
+CONTENT = ROOT / "content"
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_or_raise(INTENTS, CONTENT)
+
+
+@pytest.fixture(scope="session")
+def shared_engine(kb: KnowledgeBase) -> Engine:
+    """An engine over an in-memory store, for tests that only match text."""
+    return Engine(kb, open_store(":memory:"), Settings())
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> str:
+    return str(tmp_path / "state.sqlite3")
+
+
+@pytest.fixture
+def store(db_path: str) -> Iterator[Store]:
+    s = open_store(db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def engine(kb: KnowledgeBase, store: Store) -> Engine:
+    return Engine(kb, store, Settings(flood_messages=10_000))
