@@ -1,0 +1,101 @@
+"""Run the real bot Application against the fake Bot API server, in the test's event loop."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cyberhygiene.channels.telegram import TelegramChannel
+from cyberhygiene.config import Settings
+from cyberhygiene.engine import Engine
+from cyberhygiene.knowledge import KnowledgeBase
+from cyberhygiene.store import Store, open_store
+from tests.fakes.bot_api import Call, FakeBotAPI
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Running:
+    fake: FakeBotAPI
+    channel: TelegramChannel
+    engine: Engine
+    store: Store
+    settings: Settings
+
+    async def say(self, user_id: int, text: str, **kw: Any) -> list[Call]:
+        """Send a message and wait until the bot went quiet; return what it sent to that chat."""
+        chat_id = kw.get("chat_id", user_id)
+        before = len(self.fake.sent_messages(chat_id))
+        self.fake.message(user_id, text, **kw)
+        await self.fake.wait_idle(quiet=0.4, timeout=15)
+        return self.fake.sent_messages(chat_id)[before:]
+
+    async def press(self, user_id: int, data: str, **kw: Any) -> list[Call]:
+        chat_id = kw.get("chat_id", user_id)
+        before = len(self.fake.sent_messages(chat_id))
+        self.fake.callback_query(user_id, data, **kw)
+        await self.fake.wait_idle(quiet=0.4, timeout=15)
+        return self.fake.sent_messages(chat_id)[before:]
+
+
+def buttons(call: Call) -> list[dict[str, Any]]:
+    """Inline keyboard buttons of a sendMessage call, flattened."""
+    markup = call.params.get("reply_markup") or {}
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def text_of(calls: list[Call]) -> str:
+    return "\n".join(str(c.params.get("text") or c.params.get("caption") or c.params.get("question") or "") for c in calls)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    kb: KnowledgeBase, tmp_path: Path, *, webhook: bool = False, **settings_kw: Any
+) -> AsyncIterator[Running]:
+    fake = FakeBotAPI()
+    await fake.start()
+    settings = Settings(
+        telegram_token=fake.token,
+        bot_api_url=fake.base_url,
+        database_url=str(tmp_path / "bot.sqlite3"),
+        **{"flood_messages": 10_000, **settings_kw},
+    )
+    store = open_store(settings.database_path)
+    engine = Engine(kb, store, settings)
+    channel = TelegramChannel(engine, settings)
+    app = channel.build()
+    await app.initialize()
+    await channel._post_init(app)
+    await app.start()
+    assert app.updater is not None
+    if webhook:
+        port = free_port()
+        await app.updater.start_webhook(
+            listen="127.0.0.1",
+            port=port,
+            url_path="hook",
+            webhook_url=f"http://127.0.0.1:{port}/hook",
+            secret_token=settings.webhook_secret,
+        )
+    else:
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    try:
+        yield Running(fake, channel, engine, store, settings)
+    finally:
+        with contextlib.suppress(Exception):
+            await app.updater.stop()
+        await app.stop()
+        await channel._post_stop(app)
+        await app.shutdown()
+        await fake.stop()
+        store.close()
+        fake.assert_no_errors()
