@@ -117,7 +117,9 @@ class Engine:
         """Answer one incoming event. Never raises for anything a user can send."""
         if incoming.poll_answer is not None:
             return self.quiz.group_vote(incoming)
-        if self._flooded(incoming):
+        # Flood protection counts typed messages: button presses are bounded by what the bot
+        # showed, and a quick quiz taker presses many of them.
+        if incoming.payload is None and self._flooded(incoming):
             if incoming.user_id in self._flood_noticed:
                 return []
             self._flood_noticed[incoming.user_id] = self._clock()

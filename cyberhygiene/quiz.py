@@ -222,7 +222,7 @@ class QuizFlow:
             options=q.options[lang],
             correct=q.answer,
             explanation=q.explanation[lang],
-            open_period=self.engine.settings.group_quiz_seconds,
+            open_period=min(600, max(5, self.engine.settings.group_quiz_seconds)),  # Bot API range
             position=index,
         )
         return Reply(markup.escape(question), lang, poll=spec)

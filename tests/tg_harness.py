@@ -16,6 +16,8 @@ from cyberhygiene.knowledge import KnowledgeBase
 from cyberhygiene.store import Store, open_store
 from tests.fakes.bot_api import Call, FakeBotAPI
 
+ROOT_DIR = Path(__file__).resolve().parent.parent
+
 
 def free_port() -> int:
     with socket.socket() as s:
