@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -169,10 +170,21 @@ def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `python bot.py evaluate … | head`: the reader left, not an error
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = _settings()
     secrets = [s for s in (settings.telegram_token, settings.webhook_secret) if s]
-    configure_logging(settings.log_level if args.command in {None, "telegram"} else "WARNING", secrets)
+    runs_telegram = args.command == "telegram" or (args.command is None and settings.telegram_token)
+    # In a console chat, log lines would interleave with the conversation: warnings only.
+    configure_logging(settings.log_level if runs_telegram else "WARNING", secrets)
     if args.command == "validate":
         return cmd_validate(args, sys.stdout)
     if args.command == "match":

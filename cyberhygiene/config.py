@@ -36,7 +36,7 @@ class MatchSettings:
     max_suggestions: int = 3
     # Language detection: log-odds a message needs to decide its own language; below this the
     # user's stored preference (then Telegram's language_code, then English) is used.
-    lang_min_confidence: float = 1.5
+    lang_min_confidence: float = 3.0
     # Once a user pinned a language with /language, a message needs stronger evidence to be
     # answered in the other language.
     lang_pinned_confidence: float = 4.0

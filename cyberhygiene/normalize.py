@@ -31,6 +31,7 @@ def fold(text: str) -> str:
 class Lexicon:
     """Per-language replacements of words or short phrases, applied after :func:`fold`."""
 
+
     def __init__(self, entries: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self._by_lang: dict[str, dict[tuple[str, ...], list[str]]] = {}
         for lang, mapping in (entries or {}).items():
@@ -40,22 +41,18 @@ class Lexicon:
                 if words and len(words) <= MAX_PHRASE_WORDS:
                     table[words] = fold(str(value)).split()
             self._by_lang[lang] = table
-        self._merged: dict[str, dict[tuple[str, ...], list[str]]] = {}
-        for lang in self._by_lang:
-            merged: dict[tuple[str, ...], list[str]] = {}
-            for other, table in self._by_lang.items():
-                if other != lang:
-                    merged.update(table)
-            merged.update(self._by_lang[lang])  # the message's own language wins on conflicts
-            self._merged[lang] = merged
 
     @property
     def languages(self) -> list[str]:
         return sorted(self._by_lang)
 
     def apply(self, words: list[str], lang: str) -> list[str]:
-        """Replace known variants in ``words``; ``lang``'s own entries take precedence."""
-        table = self._merged.get(lang)
+        """Replace known variants in ``words`` using ``lang``'s table only.
+
+        Tables are not mixed: the Spanish table maps "password" to "contraseña", which would
+        turn an English "password manager" into nonsense.
+        """
+        table = self._by_lang.get(lang)
         if not table:
             return words
         out: list[str] = []

@@ -1,0 +1,139 @@
+"""The engine without any channel: conversations, language choice, commands, fallbacks."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cyberhygiene import payloads
+from cyberhygiene.config import Settings
+from cyberhygiene.engine import Engine
+from cyberhygiene.knowledge import KnowledgeBase
+from cyberhygiene.messages import Incoming
+from cyberhygiene.store import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+CONVERSATIONS = yaml.safe_load((ROOT / "tests" / "data" / "conversations.yaml").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("script", CONVERSATIONS, ids=[s["name"] for s in CONVERSATIONS])
+def test_scripted_conversations(kb: KnowledgeBase, script: dict) -> None:  # type: ignore[type-arg]
+    """Each turn: what the user types → the intent answered (or null) and the reply language."""
+    engine = Engine(kb, open_store(":memory:"), Settings())
+    user = Incoming("scripted", language_code=script.get("language_code"))
+    for turn in script["turns"]:
+        replies = engine.handle(Incoming("scripted", text=turn["say"], language_code=user.language_code))
+        assert replies, turn
+        assert replies[0].lang == turn["lang"], turn
+        expected = turn.get("intent")
+        if expected:
+            assert replies[0].text == engine.answer(expected, turn["lang"]).text, turn
+        elif "intent" in turn:  # explicit null: the bot says it did not understand
+            texts = {kb.ui[k][turn["lang"]] for k in ("fallback", "did_you_mean", "out_of_scope")}
+            assert replies[0].text in texts, turn
+
+
+def test_fallback_offers_guesses_and_menu(engine: Engine) -> None:
+    replies = engine.handle(Incoming("u", text="security"))
+    assert replies[0].text == engine.kb.ui["did_you_mean"]["en"]
+    menu = payloads.make(payloads.MENU)
+    assert replies[0].choices[-1].payload == menu
+    assert len(replies[0].choices) <= 4
+
+
+def test_out_of_scope_is_declined_not_answered(engine: Engine, kb: KnowledgeBase) -> None:
+    for text in ("cual es la receta del pozole rojo", "who won the world series"):
+        replies = engine.handle(Incoming("u", text=text))
+        lang = replies[0].lang
+        assert replies[0].text in {kb.ui[k][lang] for k in ("out_of_scope", "fallback", "did_you_mean")}
+        # and the question was logged for content improvement, without the user
+    assert ("who won the world series", "en") in engine.store.unanswered()
+
+
+def test_language_preference_order(engine: Engine) -> None:
+    # no evidence in the text, no preference, no language_code → English
+    assert engine.handle(Incoming("a", text="ok"))[0].lang == "en"
+    # Telegram's language_code is next
+    assert engine.handle(Incoming("b", text="ok", language_code="es-MX"))[0].lang == "es"
+    # a message in Spanish is answered in Spanish, and that becomes the preference
+    assert engine.handle(Incoming("c", text="como hago una contraseña segura"))[0].lang == "es"
+    assert engine.handle(Incoming("c", text="ok"))[0].lang == "es"
+    # a pinned preference wins over language_code for ambiguous messages
+    engine.handle(Incoming("d", text="/language en"))
+    assert engine.handle(Incoming("d", text="ok", language_code="es"))[0].lang == "en"
+    # ... and the words "español" / "english" pin too
+    assert engine.handle(Incoming("d", text="español"))[0].lang == "es"
+    assert engine.store.get_prefs("d").pinned and engine.store.get_prefs("d").lang == "es"
+    # a clearly English question is still answered in English
+    assert engine.handle(Incoming("d", text="how do I set up two factor authentication on my email"))[0].lang == "en"
+
+
+def test_commands_in_both_languages(engine: Engine, kb: KnowledgeBase) -> None:
+    for lang in ("en", "es"):
+        engine.store.set_lang("u", lang, pinned=True)
+        assert engine.handle(Incoming("u", text="/start"))[0].text == kb.ui["welcome"][lang]
+        assert engine.handle(Incoming("u", text="/help"))[0].text.startswith(kb.answers["help"].text[lang].strip()[:20])
+        assert engine.handle(Incoming("u", text="/topics"))[0].text == kb.ui["topics_intro"][lang]
+        assert engine.handle(Incoming("u", text="/nonsense"))[0].text == kb.ui["unknown_command"][lang]
+        assert engine.handle(Incoming("u", text="/cancel"))[0].text == kb.ui["cancelled"][lang]
+        assert engine.handle(Incoming("u", text=None))[0].text == kb.ui["non_text"][lang]
+        assert engine.handle(Incoming("u", text="   "))[0].text == kb.ui["empty_message"][lang]
+
+
+def test_every_topic_menu_entry_answers(engine: Engine, kb: KnowledgeBase) -> None:
+    menu = engine.handle(Incoming("u", text="/topics"))[0]
+    seen = set()
+    for group_choice in menu.choices:
+        group = engine.handle(Incoming("u", payload=group_choice.payload))[0]
+        for c in group.choices:
+            p = payloads.parse(c.payload)
+            assert p is not None
+            if p.kind == payloads.ANSWER:
+                seen.add(p.args[0])
+                assert engine.handle(Incoming("u", payload=c.payload))[0].text == engine.answer(p.args[0], "en").text
+    catalog = {i for i in kb.intents if i not in {"greeting", "goodbye", "thanks", "quiz"}}
+    assert catalog <= seen, f"topics missing from the menu: {catalog - seen}"
+
+
+def test_flood_protection_notices_once_then_ignores(kb: KnowledgeBase) -> None:
+    now = [0.0]
+    engine = Engine(kb, open_store(":memory:"), Settings(flood_messages=3, flood_window=10.0), clock=lambda: now[0])
+    replies = [engine.handle(Incoming("spam", text="hola")) for _ in range(6)]
+    assert all(r for r in replies[:3])
+    assert replies[3][0].text == kb.ui["flood_notice"]["en"] or replies[3][0].text == kb.ui["flood_notice"]["es"]
+    assert replies[4] == [] and replies[5] == []
+    assert engine.handle(Incoming("someone_else", text="hola")), "other users are unaffected"
+    now[0] = 25.0
+    assert engine.handle(Incoming("spam", text="hola")), "after the window the user is answered again"
+
+
+def test_engine_imports_nothing_from_telegram() -> None:
+    package = ROOT / "cyberhygiene"
+    for path in package.rglob("*.py"):
+        if path.name == "telegram.py" and path.parent.name == "channels":
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            assert not any(n == "telegram" or n.startswith("telegram.") for n in names), path
+    code = "import sys, cyberhygiene.engine, cyberhygiene.channels.console, cyberhygiene.cli; print('telegram' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_no_print_outside_console_channel() -> None:
+    for path in (ROOT / "cyberhygiene").rglob("*.py"):
+        if path.name in {"console.py", "cli.py"}:
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]
+        assert not calls, f"print() in {path}"
