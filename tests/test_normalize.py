@@ -54,7 +54,9 @@ def test_fold_squeezes_three_or_more_repeats(text: str, folded: str) -> None:
     assert fold(text) == folded
 
 
-@pytest.mark.parametrize("word", ["llamada", "correo", "llorar", "carro", "good", "coffee", "accesso", "zz"])
+@pytest.mark.parametrize(
+    "word", ["llamada", "correo", "llorar", "carro", "good", "coffee", "accesso", "zz"]
+)
 def test_fold_keeps_double_letters(word: str) -> None:
     assert fold(word) == word
 
@@ -199,7 +201,12 @@ def test_normalize_without_lexicon_is_fold() -> None:
 def real_lexicon() -> Lexicon:
     data, problems = yamlsrc.load_file(ROOT / "intents" / "lexicon.yaml")
     assert problems == []
-    return Lexicon({lang: {str(k): str(v) for k, v in table.items()} for lang, table in data["lexicon"].items()})
+    return Lexicon(
+        {
+            lang: {str(k): str(v) for k, v in table.items()}
+            for lang, table in data["lexicon"].items()
+        }
+    )
 
 
 @pytest.mark.parametrize(
@@ -232,5 +239,9 @@ def test_real_lexicon_2fa(real_lexicon: Lexicon) -> None:
 
 def test_kb_lexicon_matches_the_file(kb: KnowledgeBase, real_lexicon: Lexicon) -> None:
     lex = Lexicon(kb.lexicon)
-    for text, lang in [("mi cel y mi compu", "es"), ("pw and 2fa", "en"), ("contra del face", "es")]:
+    for text, lang in [
+        ("mi cel y mi compu", "es"),
+        ("pw and 2fa", "en"),
+        ("contra del face", "es"),
+    ]:
         assert normalize(text, lang, lex) == normalize(text, lang, real_lexicon)

@@ -257,19 +257,34 @@ def test_load_text_records_lines_of_keys_and_items() -> None:
 def test_yaml_syntax_error_points_at_the_broken_line(tree: Tree) -> None:
     tree.edit("intents/main.yaml", "    quiz: q1\n", "    quiz: q1\n    oops: a: b\n")
     problems = tree.problems()
-    expect(problems, "intents/main.yaml", tree.line("intents/main.yaml", "oops: a: b"), "YAML syntax error: ")
+    expect(
+        problems,
+        "intents/main.yaml",
+        tree.line("intents/main.yaml", "oops: a: b"),
+        "YAML syntax error: ",
+    )
 
 
 def test_yaml_syntax_error_in_answers_file(tree: Tree) -> None:
-    tree.edit("content/answers/main.yaml", '    sources: []\n', '    sources: [unclosed\n  - id: x\n')
+    tree.edit(
+        "content/answers/main.yaml", "    sources: []\n", "    sources: [unclosed\n  - id: x\n"
+    )
     problems = tree.problems()
-    assert any(p.path == "content/answers/main.yaml" and p.message.startswith("YAML syntax error") for p in problems), _show(problems)
+    assert any(
+        p.path == "content/answers/main.yaml" and p.message.startswith("YAML syntax error")
+        for p in problems
+    ), _show(problems)
 
 
 def test_duplicate_mapping_key(tree: Tree) -> None:
     tree.edit("intents/main.yaml", "    quiz: q1\n", "    quiz: q1\n    quiz: q1\n")
     problems = tree.problems()
-    expect(problems, "intents/main.yaml", tree.line("intents/main.yaml", "quiz: q1", nth=2), "duplicate key 'quiz'")
+    expect(
+        problems,
+        "intents/main.yaml",
+        tree.line("intents/main.yaml", "quiz: q1", nth=2),
+        "duplicate key 'quiz'",
+    )
 
 
 def test_alias_bomb_is_refused_quickly() -> None:
@@ -373,7 +388,9 @@ def test_file_over_the_size_limit(tmp_path: Path) -> None:
     path.write_bytes(b"# " + b"x" * yamlsrc.MAX_FILE_BYTES + b"\n")
     data, problems = yamlsrc.load_file(path, "big.yaml")
     assert data is None
-    assert [str(p) for p in problems] == [f"big.yaml:1: file is larger than {yamlsrc.MAX_FILE_BYTES:,} bytes"]
+    assert [str(p) for p in problems] == [
+        f"big.yaml:1: file is larger than {yamlsrc.MAX_FILE_BYTES:,} bytes"
+    ]
     # the same limit applies to text handed over directly
     data, problems = yamlsrc.load_text("a" * (yamlsrc.MAX_FILE_BYTES + 1), "t.yaml")
     assert data is None and "larger than" in problems[0].message
@@ -403,13 +420,20 @@ def test_top_level_list_where_a_mapping_is_expected(tree: Tree) -> None:
 
 def test_top_level_scalar_quiz(tree: Tree) -> None:
     tree.write("content/quizzes/q1.yaml", "just text\n")
-    expect(tree.problems(), "content/quizzes/q1.yaml", 1, "the quiz file must be a mapping, got text")
+    expect(
+        tree.problems(), "content/quizzes/q1.yaml", 1, "the quiz file must be a mapping, got text"
+    )
 
 
 def test_number_where_a_list_is_expected(tree: Tree) -> None:
     tree.edit("intents/main.yaml", "    related: [beta]\n", "    related: 5\n")
     problems = tree.problems()
-    expect(problems, "intents/main.yaml", tree.line("intents/main.yaml", "related: 5"), "alpha: related must be a list, got a number")
+    expect(
+        problems,
+        "intents/main.yaml",
+        tree.line("intents/main.yaml", "related: 5"),
+        "alpha: related must be a list, got a number",
+    )
 
 
 def test_number_where_the_intents_list_is_expected(tree: Tree) -> None:
@@ -424,7 +448,12 @@ def test_list_where_patterns_mapping_is_expected(tree: Tree) -> None:
         "    patterns: [a, b]\n    xpatterns:\n      en:\n        - my phone",
     )
     problems = tree.problems()
-    expect(problems, "intents/main.yaml", tree.line("intents/main.yaml", "patterns: [a, b]"), "beta: patterns must be a mapping, got a list")
+    expect(
+        problems,
+        "intents/main.yaml",
+        tree.line("intents/main.yaml", "patterns: [a, b]"),
+        "beta: patterns must be a mapping, got a list",
+    )
 
 
 # -- intents -------------------------------------------------------------------------------
@@ -442,7 +471,9 @@ def test_unknown_key_in_an_intent(tree: Tree) -> None:
 
 def test_unknown_top_level_key(tree: Tree) -> None:
     tree.write("intents/out_of_scope.yaml", OUT_OF_SCOPE + "extra: 1\n")
-    expect(tree.problems(), "intents/out_of_scope.yaml", 6, "unknown key 'extra' in an intents file")
+    expect(
+        tree.problems(), "intents/out_of_scope.yaml", 6, "unknown key 'extra' in an intents file"
+    )
 
 
 def test_missing_language_in_patterns(tree: Tree) -> None:
@@ -462,13 +493,23 @@ def test_unknown_language_in_patterns(tree: Tree) -> None:
         "        - me robaron el celular que hago\n      fr:\n        - on m'a vole mon telephone\n",
     )
     problems = tree.problems()
-    expect(problems, "intents/main.yaml", tree.line("intents/main.yaml", "fr:"), "beta: patterns: unknown language 'fr'")
+    expect(
+        problems,
+        "intents/main.yaml",
+        tree.line("intents/main.yaml", "fr:"),
+        "beta: patterns: unknown language 'fr'",
+    )
 
 
 def test_bad_intent_id(tree: Tree) -> None:
     tree.edit("intents/main.yaml", "- id: beta", "- id: Beta-2")
     problems = tree.problems()
-    expect(problems, "intents/main.yaml", tree.line("intents/main.yaml", "id: Beta-2"), "intent id must be lowercase letters")
+    expect(
+        problems,
+        "intents/main.yaml",
+        tree.line("intents/main.yaml", "id: Beta-2"),
+        "intent id must be lowercase letters",
+    )
 
 
 def test_duplicate_intent_id_names_both_places(tree: Tree) -> None:
@@ -487,11 +528,19 @@ def test_duplicate_intent_id_names_both_places(tree: Tree) -> None:
 
 
 def test_duplicate_intent_id_in_the_same_file(tree: Tree) -> None:
-    tree.write("intents/main.yaml", INTENTS_MAIN + "  - id: beta\n    patterns: {en: [x y z w], es: [x y z w v]}\n")
+    tree.write(
+        "intents/main.yaml",
+        INTENTS_MAIN + "  - id: beta\n    patterns: {en: [x y z w], es: [x y z w v]}\n",
+    )
     problems = tree.problems()
     first = tree.line("intents/main.yaml", "- id: beta")
     second = tree.line("intents/main.yaml", "- id: beta", nth=2)
-    expect(problems, "intents/main.yaml", second, f"duplicate intent id 'beta' (also at intents/main.yaml:{first})")
+    expect(
+        problems,
+        "intents/main.yaml",
+        second,
+        f"duplicate intent id 'beta' (also at intents/main.yaml:{first})",
+    )
 
 
 def test_same_pattern_under_two_intents(tree: Tree) -> None:
@@ -523,13 +572,17 @@ def test_related_pointing_nowhere(tree: Tree) -> None:
     tree.edit("intents/main.yaml", "related: [beta]", "related: [beta, gamma]")
     problems = tree.problems()
     line = tree.line("intents/main.yaml", "- id: alpha")
-    assert [str(p) for p in problems] == [f"intents/main.yaml:{line}: alpha: related intent 'gamma' does not exist"]
+    assert [str(p) for p in problems] == [
+        f"intents/main.yaml:{line}: alpha: related intent 'gamma' does not exist"
+    ]
 
 
 def test_related_to_itself(tree: Tree) -> None:
     tree.edit("intents/main.yaml", "related: [beta]", "related: [alpha]")
     line = tree.line("intents/main.yaml", "- id: alpha")
-    expect(tree.problems(), "intents/main.yaml", line, "alpha: an intent cannot be related to itself")
+    expect(
+        tree.problems(), "intents/main.yaml", line, "alpha: an intent cannot be related to itself"
+    )
 
 
 def test_quiz_pointing_nowhere(tree: Tree) -> None:
@@ -555,14 +608,18 @@ def test_intent_without_answer(tree: Tree) -> None:
         "intents:\n  - id: gamma\n    patterns: {en: [gamma question here], es: [pregunta gamma aqui]}\n",
     )
     problems = tree.problems()
-    assert [str(p) for p in problems] == ["intents/more.yaml:2: gamma: no answer in content/answers/"]
+    assert [str(p) for p in problems] == [
+        "intents/more.yaml:2: gamma: no answer in content/answers/"
+    ]
 
 
 def test_answer_without_intent(tree: Tree) -> None:
     tree.edit("content/answers/main.yaml", "  - id: beta\n", GAMMA_ANSWER + "  - id: beta\n")
     problems = tree.problems()
     line = tree.line("content/answers/main.yaml", "- id: gamma")
-    assert [str(p) for p in problems] == [f"content/answers/main.yaml:{line}: answer 'gamma' belongs to no intent"]
+    assert [str(p) for p in problems] == [
+        f"content/answers/main.yaml:{line}: answer 'gamma' belongs to no intent"
+    ]
 
 
 def test_topic_menu_names_a_missing_intent(tree: Tree) -> None:
@@ -574,7 +631,9 @@ def test_topic_menu_names_a_missing_intent(tree: Tree) -> None:
 
 
 def test_lexicon_problems(tree: Tree) -> None:
-    tree.write("intents/lexicon.yaml", "lexicon:\n  en:\n    pw: [a, b]\n  fr:\n    mdp: mot de passe\n")
+    tree.write(
+        "intents/lexicon.yaml", "lexicon:\n  en:\n    pw: [a, b]\n  fr:\n    mdp: mot de passe\n"
+    )
     problems = tree.problems()
     expect(problems, "intents/lexicon.yaml", 3, "lexicon.en.pw must be text")
     expect(problems, "intents/lexicon.yaml", 4, "lexicon: unknown language 'fr'")
@@ -591,14 +650,21 @@ def test_missing_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert ("content/ui.yaml", "UI strings file is missing") in messages
     assert ("content/topics.yaml", "topic menu file is missing") in messages
     _, problems = knowledge.load(tmp_path / "nope", tmp_path / "nada")
-    assert {p.message for p in problems} == {"intents folder does not exist", "content folder does not exist"}
+    assert {p.message for p in problems} == {
+        "intents folder does not exist",
+        "content folder does not exist",
+    }
 
 
 # -- answers -------------------------------------------------------------------------------
 
 
 def test_unclosed_bold_in_a_block_answer_reports_its_line(tree: Tree) -> None:
-    tree.edit("content/answers/main.yaml", "- Keep them in a password manager.", "- Keep them in a **password manager.")
+    tree.edit(
+        "content/answers/main.yaml",
+        "- Keep them in a password manager.",
+        "- Keep them in a **password manager.",
+    )
     problems = tree.problems()
     line = tree.line("content/answers/main.yaml", "**password manager.")
     assert [str(p) for p in problems] == [
@@ -608,16 +674,25 @@ def test_unclosed_bold_in_a_block_answer_reports_its_line(tree: Tree) -> None:
 
 
 def test_non_https_link_in_a_block_answer(tree: Tree) -> None:
-    tree.edit("content/answers/main.yaml", "**Usa contraseñas largas.**", "**Usa contraseñas largas.** [CISA](http://www.cisa.gov)")
+    tree.edit(
+        "content/answers/main.yaml",
+        "**Usa contraseñas largas.**",
+        "**Usa contraseñas largas.** [CISA](http://www.cisa.gov)",
+    )
     problems = tree.problems()
     line = tree.line("content/answers/main.yaml", "[CISA](http://www.cisa.gov)")
-    expect(problems, "content/answers/main.yaml", line, "alpha: text (es): markup would not render: link address is not a well-formed https URL")
+    expect(
+        problems,
+        "content/answers/main.yaml",
+        line,
+        "alpha: text (es): markup would not render: link address is not a well-formed https URL",
+    )
 
 
 @pytest.mark.xfail(
     strict=True,
     reason="package bug: _check_markup adds the markup line to the key's line assuming a block "
-    "scalar (`en: |`), so markup errors in a one-line `en: \"...\"` answer are reported one "
+    'scalar (`en: |`), so markup errors in a one-line `en: "..."` answer are reported one '
     "line too low",
 )
 def test_non_https_link_in_a_one_line_answer_reports_its_line(tree: Tree) -> None:
@@ -633,7 +708,11 @@ def test_non_https_link_in_a_one_line_answer_reports_its_line(tree: Tree) -> Non
 
 def test_answer_text_too_long(tree: Tree) -> None:
     long_text = "a " * (knowledge.ANSWER_SOFT_MAX // 2) + "b"  # ANSWER_SOFT_MAX + 1 characters
-    tree.edit("content/answers/main.yaml", '"Lock it remotely, then change your passwords."', f'"{long_text}"')
+    tree.edit(
+        "content/answers/main.yaml",
+        '"Lock it remotely, then change your passwords."',
+        f'"{long_text}"',
+    )
     problems = tree.problems()
     line = tree.line("content/answers/main.yaml", long_text)
     assert [str(p) for p in problems] == [
@@ -644,36 +723,60 @@ def test_answer_text_too_long(tree: Tree) -> None:
 
 def test_answer_text_at_the_limit_is_fine(tree: Tree) -> None:
     text = "a" * knowledge.ANSWER_SOFT_MAX
-    tree.edit("content/answers/main.yaml", '"Lock it remotely, then change your passwords."', f'"{text}"')
+    tree.edit(
+        "content/answers/main.yaml", '"Lock it remotely, then change your passwords."', f'"{text}"'
+    )
     assert tree.problems() == []
 
 
 def test_answer_length_is_measured_after_rendering(tree: Tree) -> None:
     # markup characters and link addresses do not count: 996 letters + "**"x2 + a link label "ab"
     text = "**" + "a" * 998 + "** [ab](https://www.cisa.gov/" + "x" * 200 + ")"
-    tree.edit("content/answers/main.yaml", '"Lock it remotely, then change your passwords."', f'"{text}"')
+    tree.edit(
+        "content/answers/main.yaml", '"Lock it remotely, then change your passwords."', f'"{text}"'
+    )
     # 998 + 1 (space) + 2 (label) = 1001 → too long; drop one letter → 1000 → fine
     line = tree.line("content/answers/main.yaml", "aaaa")
-    expect(tree.problems(), "content/answers/main.yaml", line, "beta: text (en) renders to 1001 characters")
+    expect(
+        tree.problems(),
+        "content/answers/main.yaml",
+        line,
+        "beta: text (en) renders to 1001 characters",
+    )
     tree.edit("content/answers/main.yaml", "a" * 998, "a" * 997)
     assert tree.problems() == []
 
 
 def test_long_title(tree: Tree) -> None:
-    tree.edit("content/answers/main.yaml", '{en: "Lost phone"', '{en: "' + "L" * (knowledge.TITLE_MAX + 1) + '"')
+    tree.edit(
+        "content/answers/main.yaml",
+        '{en: "Lost phone"',
+        '{en: "' + "L" * (knowledge.TITLE_MAX + 1) + '"',
+    )
     line = tree.line("content/answers/main.yaml", "L" * 41)
-    expect(tree.problems(), "content/answers/main.yaml", line, f"beta: title (en) is {knowledge.TITLE_MAX + 1} characters")
+    expect(
+        tree.problems(),
+        "content/answers/main.yaml",
+        line,
+        f"beta: title (en) is {knowledge.TITLE_MAX + 1} characters",
+    )
 
 
 def test_missing_language_in_a_title(tree: Tree) -> None:
-    tree.edit("content/answers/main.yaml", '{en: "Lost phone", es: "Celular perdido"}', '{en: "Lost phone"}')
+    tree.edit(
+        "content/answers/main.yaml",
+        '{en: "Lost phone", es: "Celular perdido"}',
+        '{en: "Lost phone"}',
+    )
     problems = tree.problems()
     line = tree.line("content/answers/main.yaml", '{en: "Lost phone"}')
     expect(problems, "content/answers/main.yaml", line, "beta: title is missing language 'es'")
 
 
 def test_empty_text_in_one_language(tree: Tree) -> None:
-    tree.edit("content/answers/main.yaml", '"Bloquéalo a distancia y cambia tus contraseñas."', '"  "')
+    tree.edit(
+        "content/answers/main.yaml", '"Bloquéalo a distancia y cambia tus contraseñas."', '"  "'
+    )
     line = tree.line("content/answers/main.yaml", 'es: "  "')
     expect(tree.problems(), "content/answers/main.yaml", line, "beta: text (es) is empty")
 
@@ -692,7 +795,10 @@ def test_non_https_source_url(tree: Tree) -> None:
     ]
 
 
-@pytest.mark.parametrize("url", ["https://localhost/x", "https://exa mple.com/", "ftp://www.cisa.gov/", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "url",
+    ["https://localhost/x", "https://exa mple.com/", "ftp://www.cisa.gov/", "javascript:alert(1)"],
+)
 def test_malformed_source_urls(tree: Tree, url: str) -> None:
     tree.edit(
         "content/answers/main.yaml",
@@ -700,31 +806,58 @@ def test_malformed_source_urls(tree: Tree, url: str) -> None:
         f'url: "{url}"',
     )
     line = tree.line("content/answers/main.yaml", "url:")
-    expect(tree.problems(), "content/answers/main.yaml", line, "alpha: source url must be a well-formed https:// address")
+    expect(
+        tree.problems(),
+        "content/answers/main.yaml",
+        line,
+        "alpha: source url must be a well-formed https:// address",
+    )
 
 
 @pytest.mark.parametrize(
     "contact",
-    ["Call `7726` to report.", "Call 1-800-555-0199 now.", "Write to help@example.org today.", "Report it at ic3.gov right away."],
+    [
+        "Call `7726` to report.",
+        "Call 1-800-555-0199 now.",
+        "Write to help@example.org today.",
+        "Report it at ic3.gov right away.",
+    ],
 )
 def test_contact_details_need_checked(tree: Tree, contact: str) -> None:
-    tree.edit("content/answers/main.yaml", '"Lock it remotely, then change your passwords."', f'"{contact}"')
+    tree.edit(
+        "content/answers/main.yaml",
+        '"Lock it remotely, then change your passwords."',
+        f'"{contact}"',
+    )
     problems = tree.problems()
     line = tree.line("content/answers/main.yaml", "- id: beta")
     assert [str(p) for p in problems] == [
         f"content/answers/main.yaml:{line}: beta: the text gives contact details (phone, e-mail or "
         "report site): add `checked: YYYY-MM-DD`"
     ]
-    tree.edit("content/answers/main.yaml", "    sources: []\n", "    sources: []\n    checked: 2025-01-31\n")
+    tree.edit(
+        "content/answers/main.yaml",
+        "    sources: []\n",
+        "    sources: []\n    checked: 2025-01-31\n",
+    )
     kb, problems = tree.load()
     assert problems == [], _show(problems)
     assert kb.answers["beta"].checked == "2025-01-31"
 
 
 def test_checked_must_be_a_date(tree: Tree) -> None:
-    tree.edit("content/answers/main.yaml", "    sources: []\n", "    sources: []\n    checked: last week\n")
+    tree.edit(
+        "content/answers/main.yaml",
+        "    sources: []\n",
+        "    sources: []\n    checked: last week\n",
+    )
     line = tree.line("content/answers/main.yaml", "checked: last week")
-    expect(tree.problems(), "content/answers/main.yaml", line, "beta: checked must be a date YYYY-MM-DD, got 'last week'")
+    expect(
+        tree.problems(),
+        "content/answers/main.yaml",
+        line,
+        "beta: checked must be a date YYYY-MM-DD, got 'last week'",
+    )
 
 
 def test_duplicate_answer(tree: Tree) -> None:
@@ -742,7 +875,9 @@ def test_duplicate_answer(tree: Tree) -> None:
 
 
 def test_ui_placeholder_mismatch(tree: Tree) -> None:
-    tree.write("content/ui.yaml", ui_text({"welcome": '    en: "Hi {name}!"\n    es: "¡Hola {nombre}!"'}))
+    tree.write(
+        "content/ui.yaml", ui_text({"welcome": '    en: "Hi {name}!"\n    es: "¡Hola {nombre}!"'})
+    )
     problems = tree.problems()
     line = tree.line("content/ui.yaml", "  welcome:")
     assert [str(p) for p in problems] == [
@@ -751,7 +886,10 @@ def test_ui_placeholder_mismatch(tree: Tree) -> None:
 
 
 def test_ui_same_placeholders_are_fine(tree: Tree) -> None:
-    tree.write("content/ui.yaml", ui_text({"quiz_result": '    en: "{score} of {total}"\n    es: "{score} de {total}"'}))
+    tree.write(
+        "content/ui.yaml",
+        ui_text({"quiz_result": '    en: "{score} of {total}"\n    es: "{score} de {total}"'}),
+    )
     kb, problems = tree.load()
     assert problems == []
     assert kb.text("quiz_result", "es", score=3, total=5) == "3 de 5"
@@ -796,7 +934,9 @@ def test_ui_bad_markup_in_one_line_string(tree: Tree) -> None:
 def test_ui_bad_markup_in_block_string_reports_its_line(tree: Tree) -> None:
     tree.write(
         "content/ui.yaml",
-        ui_text({"welcome": '    en: |\n      Hello there.\n      This is __broken.\n    es: "Hola."'}),
+        ui_text(
+            {"welcome": '    en: |\n      Hello there.\n      This is __broken.\n    es: "Hola."'}
+        ),
     )
     line = tree.line("content/ui.yaml", "This is __broken.")
     expect(tree.problems(), "content/ui.yaml", line, "ui.welcome (en): markup would not render")
@@ -814,13 +954,21 @@ def _quiz_problems(tree: Tree) -> list[Problem]:
 def test_quiz_id_must_equal_file_name(tree: Tree) -> None:
     tree.edit(Q, "id: q1\n", "id: q2\n")
     problems = tree.problems()
-    assert [str(p) for p in _quiz_problems(tree)] == [f"{Q}:1: quiz id 'q2' must equal the file name 'q1'"]
+    assert [str(p) for p in _quiz_problems(tree)] == [
+        f"{Q}:1: quiz id 'q2' must equal the file name 'q1'"
+    ]
     # the quiz is then not loaded, so the intent that names it is reported too
-    assert any(p.path == "intents/main.yaml" and "quiz 'q1' does not exist" in p.message for p in problems)
+    assert any(
+        p.path == "intents/main.yaml" and "quiz 'q1' does not exist" in p.message for p in problems
+    )
 
 
 def test_quiz_options_misaligned(tree: Tree) -> None:
-    tree.edit(Q, 'en: ["8 characters", "16 characters or more"]', 'en: ["8 characters", "16 characters or more", "12"]')
+    tree.edit(
+        Q,
+        'en: ["8 characters", "16 characters or more"]',
+        'en: ["8 characters", "16 characters or more", "12"]',
+    )
     line = tree.line(Q, "options:")
     assert [str(p) for p in _quiz_problems(tree)] == [
         f"{Q}:{line}: questions[0].options do not line up across languages: {{'en': 3, 'es': 2}}"
@@ -833,7 +981,9 @@ def test_quiz_answer_index_out_of_range(tree: Tree, bad: str) -> None:
     line = tree.line(Q, "answer:")
     problems = _quiz_problems(tree)
     assert len(problems) == 1, _show(problems)
-    expect(problems, Q, line, "questions[0].answer must be the 0-based index of an option (0-1), got ")
+    expect(
+        problems, Q, line, "questions[0].answer must be the 0-based index of an option (0-1), got "
+    )
 
 
 def test_quiz_question_length_limit(tree: Tree) -> None:
@@ -853,7 +1003,7 @@ def test_quiz_option_length_limit(tree: Tree) -> None:
     assert _quiz_problems(tree) == []
     tree.edit(Q, "o" * limit, "o" * (limit + 1))
     line = tree.line(Q, "options:")
-    expect(_quiz_problems(tree), Q, line, f"questions[0].options (es) 'ooo")
+    expect(_quiz_problems(tree), Q, line, "questions[0].options (es) 'ooo")
     assert f"is {limit + 1} characters; a quiz poll allows {limit}" in str(_quiz_problems(tree)[0])
 
 
@@ -909,9 +1059,15 @@ def test_quiz_option_counts_and_repeats(tree: Tree) -> None:
 
 
 def test_quiz_source_must_be_https(tree: Tree) -> None:
-    tree.edit(Q, "source: https://www.cisa.gov/secure-our-world", "source: http://www.cisa.gov/secure-our-world")
+    tree.edit(
+        Q,
+        "source: https://www.cisa.gov/secure-our-world",
+        "source: http://www.cisa.gov/secure-our-world",
+    )
     line = tree.line(Q, "source:")
-    expect(_quiz_problems(tree), Q, line, "questions[0].source must be a well-formed https:// address")
+    expect(
+        _quiz_problems(tree), Q, line, "questions[0].source must be a well-formed https:// address"
+    )
 
 
 def test_quiz_without_questions(tree: Tree) -> None:
@@ -929,7 +1085,9 @@ def test_check_quiz_directly() -> None:
     assert found == [] and quiz is not None and quiz.id == "q1"
     quiz = knowledge.check_quiz(data, "other.yaml", "other", found)
     assert quiz is None
-    assert [str(p) for p in found] == ["other.yaml:1: quiz id 'q1' must equal the file name 'other'"]
+    assert [str(p) for p in found] == [
+        "other.yaml:1: quiz id 'q1' must equal the file name 'other'"
+    ]
 
 
 # -- many problems at once -----------------------------------------------------------------
@@ -937,8 +1095,14 @@ def test_check_quiz_directly() -> None:
 
 def test_all_problems_are_reported_at_once(tree: Tree) -> None:
     tree.edit("intents/main.yaml", "    quiz: q1\n", "    quiz: q1\n    colour: red\n")
-    tree.edit("content/answers/main.yaml", "url: https://www.cisa.gov/secure", "url: http://www.cisa.gov/secure")
-    tree.edit("content/answers/main.yaml", "- Keep them in a password manager.", "- Keep them __safe.")
+    tree.edit(
+        "content/answers/main.yaml",
+        "url: https://www.cisa.gov/secure",
+        "url: http://www.cisa.gov/secure",
+    )
+    tree.edit(
+        "content/answers/main.yaml", "- Keep them in a password manager.", "- Keep them __safe."
+    )
     tree.write("content/ui.yaml", ui_text(drop=("fallback",)))
     tree.edit(Q, "pass_mark: 0.5", "pass_mark: 5")
     tree.edit("content/topics.yaml", "[alpha, beta]", "[alpha, beta, gamma]")
@@ -946,18 +1110,27 @@ def test_all_problems_are_reported_at_once(tree: Tree) -> None:
     problems = tree.problems()
     got = {(p.path, p.line) for p in problems}
     assert ("intents/main.yaml", tree.line("intents/main.yaml", "colour: red")) in got
-    assert ("content/answers/main.yaml", tree.line("content/answers/main.yaml", "url: http://")) in got
+    assert (
+        "content/answers/main.yaml",
+        tree.line("content/answers/main.yaml", "url: http://"),
+    ) in got
     assert ("content/answers/main.yaml", tree.line("content/answers/main.yaml", "__safe.")) in got
     assert ("content/ui.yaml", tree.line("content/ui.yaml", "  welcome:")) in got
     assert (Q, tree.line(Q, "pass_mark:")) in got
     assert ("content/topics.yaml", tree.line("content/topics.yaml", "intents:")) in got
-    assert any(p.path == "intents/broken.yaml" and "YAML syntax error" in p.message for p in problems)
+    assert any(
+        p.path == "intents/broken.yaml" and "YAML syntax error" in p.message for p in problems
+    )
     assert len(errors(problems)) >= 8  # the 7 above + the intent whose quiz was not loaded
 
 
 def test_load_or_raise_lists_every_problem(tree: Tree) -> None:
     tree.edit("intents/main.yaml", "related: [beta]", "related: [beta, gamma]")
-    tree.edit("content/answers/main.yaml", "url: https://www.cisa.gov/secure", "url: http://www.cisa.gov/secure")
+    tree.edit(
+        "content/answers/main.yaml",
+        "url: https://www.cisa.gov/secure",
+        "url: http://www.cisa.gov/secure",
+    )
     tree.write("content/ui.yaml", ui_text(drop=("welcome",)))
     _, expected = tree.load()
     assert len(expected) == 3
@@ -1030,7 +1203,11 @@ def test_near_duplicates_threshold_cannot_lower_the_cutoff() -> None:
 
 
 def _clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MATCH_", "LANG_MIN", "LANG_PINNED"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("MATCH_", "LANG_MIN", "LANG_PINNED"))
+    }
     for key in ("DATABASE_URL", "LOG_LEVEL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_API_URL"):
         env.pop(key, None)
     return env
@@ -1038,7 +1215,15 @@ def _clean_env() -> dict[str, str]:
 
 def _validate(intents: Path, content: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), "--intents", str(intents), "--content", str(content), "validate"],
+        [
+            sys.executable,
+            str(ROOT / "bot.py"),
+            "--intents",
+            str(intents),
+            "--content",
+            str(content),
+            "validate",
+        ],
         cwd=cwd,
         env=_clean_env(),
         capture_output=True,
@@ -1065,7 +1250,11 @@ def test_cli_validate_broken_tree(tree: Tree) -> None:
 def test_cli_validate_valid_tree(tree: Tree) -> None:
     result = _validate(tree.intents, tree.content, tree.root)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip().splitlines()[-1].startswith("ok: 2 intents, 5 patterns, 2 answers, 1 quizzes")
+    assert (
+        result.stdout.strip()
+        .splitlines()[-1]
+        .startswith("ok: 2 intents, 5 patterns, 2 answers, 1 quizzes")
+    )
 
 
 def test_cli_validate_real_data() -> None:
@@ -1073,7 +1262,10 @@ def test_cli_validate_real_data() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("ok: ")
-    assert re.fullmatch(r"ok: \d+ intents, \d+ patterns, \d+ answers, \d+ quizzes, \d+ UI strings, \d+ warning\(s\)", last)
+    assert re.fullmatch(
+        r"ok: \d+ intents, \d+ patterns, \d+ answers, \d+ quizzes, \d+ UI strings, \d+ warning\(s\)",
+        last,
+    )
     # any lines before the summary are warnings, never errors
     for line in result.stdout.strip().splitlines()[:-1]:
         assert ": warning: " in line, line
