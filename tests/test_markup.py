@@ -126,7 +126,8 @@ def test_blockquote_groups_consecutive_quote_lines() -> None:
     src = "Look at this:\n> Your package is held.\n> Pay $1 at https-not-a-link\nThat is a scam."
     html = to_html(src)
     assert html == (
-        "Look at this:\n<blockquote>Your package is held.\nPay $1 at https-not-a-link</blockquote>\n"
+        "Look at this:\n<blockquote>Your package is held.\nPay $1 at "
+        "https-not-a-link</blockquote>\n"
         "That is a scam."
     )
     text, covered = entities_of(html)

@@ -1,4 +1,4 @@
-"""Text normalization: fold() and the per-language Lexicon (including the real intents/lexicon.yaml)."""
+"""Text normalization: fold() and the per-language Lexicon (and the real intents/lexicon.yaml)."""
 
 from __future__ import annotations
 

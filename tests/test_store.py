@@ -106,7 +106,8 @@ def _make_v1(db_path: str) -> None:
             "INSERT INTO users(user_id, lang, lang_pinned, updated_at) VALUES ('old', 'es', 1, 1.0)"
         )
         con.execute(
-            "INSERT INTO users(user_id, lang, lang_pinned, updated_at) VALUES ('old2', 'en', 0, 2.0)"
+            "INSERT INTO users(user_id, lang, lang_pinned, updated_at) VALUES ('old2', 'en', 0, "
+            "2.0)"
         )
         con.execute("PRAGMA user_version = 1")
         con.commit()

@@ -490,7 +490,8 @@ def test_unknown_language_in_patterns(tree: Tree) -> None:
     tree.edit(
         "intents/main.yaml",
         "        - me robaron el celular que hago\n",
-        "        - me robaron el celular que hago\n      fr:\n        - on m'a vole mon telephone\n",
+        "        - me robaron el celular que hago\n      fr:\n        - on m'a vole mon "
+        "telephone\n",
     )
     problems = tree.problems()
     expect(
@@ -515,7 +516,8 @@ def test_bad_intent_id(tree: Tree) -> None:
 def test_duplicate_intent_id_names_both_places(tree: Tree) -> None:
     tree.write(
         "intents/other.yaml",
-        "intents:\n  - id: gamma\n    patterns: {en: [gamma question here], es: [pregunta gamma aqui]}\n"
+        "intents:\n  - id: gamma\n    patterns: "
+        "{en: [gamma question here], es: [pregunta gamma aqui]}\n"
         "  - id: alpha\n    patterns: {en: [another alpha question], es: [otra pregunta alfa]}\n",
     )
     tree.edit("content/answers/main.yaml", "  - id: beta\n", GAMMA_ANSWER + "  - id: beta\n")
@@ -523,7 +525,8 @@ def test_duplicate_intent_id_names_both_places(tree: Tree) -> None:
     first = tree.line("intents/main.yaml", "- id: alpha")
     second = tree.line("intents/other.yaml", "- id: alpha")
     assert [str(p) for p in errors(problems)] == [
-        f"intents/other.yaml:{second}: duplicate intent id 'alpha' (also at intents/main.yaml:{first})"
+        f"intents/other.yaml:{second}: duplicate intent id 'alpha' (also at "
+        f"intents/main.yaml:{first})"
     ]
 
 
@@ -605,7 +608,8 @@ GAMMA_ANSWER = """\
 def test_intent_without_answer(tree: Tree) -> None:
     tree.write(
         "intents/more.yaml",
-        "intents:\n  - id: gamma\n    patterns: {en: [gamma question here], es: [pregunta gamma aqui]}\n",
+        "intents:\n  - id: gamma\n    patterns: "
+        "{en: [gamma question here], es: [pregunta gamma aqui]}\n",
     )
     problems = tree.problems()
     assert [str(p) for p in problems] == [
@@ -716,7 +720,8 @@ def test_answer_text_too_long(tree: Tree) -> None:
     problems = tree.problems()
     line = tree.line("content/answers/main.yaml", long_text)
     assert [str(p) for p in problems] == [
-        f"content/answers/main.yaml:{line}: beta: text (en) renders to {knowledge.ANSWER_SOFT_MAX + 1} "
+        f"content/answers/main.yaml:{line}: beta: text (en) renders to "
+        f"{knowledge.ANSWER_SOFT_MAX + 1} "
         f"characters; keep answers under {knowledge.ANSWER_SOFT_MAX} to read on a phone"
     ]
 
@@ -790,7 +795,8 @@ def test_non_https_source_url(tree: Tree) -> None:
     problems = tree.problems()
     line = tree.line("content/answers/main.yaml", "url: http://")
     assert [str(p) for p in problems] == [
-        f"content/answers/main.yaml:{line}: alpha: source url must be a well-formed https:// address, "
+        f"content/answers/main.yaml:{line}: alpha: source url must be a well-formed https:// "
+        "address, "
         "got 'http://www.cisa.gov/secure-our-world/use-strong-passwords'"
     ]
 
@@ -863,11 +869,13 @@ def test_checked_must_be_a_date(tree: Tree) -> None:
 def test_duplicate_answer(tree: Tree) -> None:
     tree.write(
         "content/answers/zzz.yaml",
-        "answers:\n  - id: beta\n    title: {en: B, es: B}\n    text: {en: B, es: B}\n    sources: []\n",
+        "answers:\n  - id: beta\n    title: {en: B, es: B}\n    text: {en: B, es: B}\n    "
+        "sources: []\n",
     )
     first = tree.line("content/answers/main.yaml", "- id: beta")
     assert [str(p) for p in tree.problems()] == [
-        f"content/answers/zzz.yaml:2: duplicate answer for 'beta' (also at content/answers/main.yaml:{first})"
+        "content/answers/zzz.yaml:2: duplicate answer for 'beta' (also at "
+        f"content/answers/main.yaml:{first})"
     ]
 
 
@@ -881,7 +889,8 @@ def test_ui_placeholder_mismatch(tree: Tree) -> None:
     problems = tree.problems()
     line = tree.line("content/ui.yaml", "  welcome:")
     assert [str(p) for p in problems] == [
-        f"content/ui.yaml:{line}: ui.welcome: placeholders differ between en ['name'] and es ['nombre']"
+        f"content/ui.yaml:{line}: ui.welcome: placeholders differ between en ['name'] and es "
+        "['nombre']"
     ]
 
 
@@ -922,7 +931,8 @@ def test_ui_bad_markup_in_one_line_string(tree: Tree) -> None:
     tree.write("content/ui.yaml", ui_text({"welcome": '    en: "**Hi there"\n    es: "**Hola**"'}))
     line = tree.line("content/ui.yaml", "**Hi there")
     assert [str(p) for p in tree.problems()] == [
-        f"content/ui.yaml:{line}: ui.welcome (en): markup would not render: ** (bold) opened but not closed on this line"
+        f"content/ui.yaml:{line}: ui.welcome (en): markup would not render: ** (bold) opened but "
+        "not closed on this line"
     ]
 
 
@@ -993,7 +1003,8 @@ def test_quiz_question_length_limit(tree: Tree) -> None:
     tree.edit(Q, "q" * limit, "q" * (limit + 1))
     line = tree.line(Q, "question:")
     assert [str(p) for p in _quiz_problems(tree)] == [
-        f"{Q}:{line}: questions[0].question (en) is {limit + 1} characters; a quiz poll allows {limit}"
+        f"{Q}:{line}: questions[0].question (en) is {limit + 1} characters; a quiz poll allows "
+        f"{limit}"
     ]
 
 
@@ -1014,7 +1025,8 @@ def test_quiz_explanation_length_limit(tree: Tree) -> None:
     tree.edit(Q, "e" * limit, "e" * (limit + 1))
     line = tree.line(Q, "explanation:")
     assert [str(p) for p in _quiz_problems(tree)] == [
-        f"{Q}:{line}: questions[0].explanation (en) is {limit + 1} characters; a quiz poll allows {limit}"
+        f"{Q}:{line}: questions[0].explanation (en) is {limit + 1} characters; a quiz poll allows "
+        f"{limit}"
     ]
 
 
@@ -1024,7 +1036,8 @@ def test_quiz_explanation_line_breaks(tree: Tree) -> None:
     tree.edit(Q, 'es: "uno\\ndos\\ntres"', 'es: "uno\\ndos\\ntres\\ncuatro"')
     line = tree.line(Q, "explanation:")
     assert [str(p) for p in _quiz_problems(tree)] == [
-        f"{Q}:{line}: questions[0].explanation (es) has more than {knowledge.POLL_EXPLANATION_NEWLINES} line breaks"
+        f"{Q}:{line}: questions[0].explanation (es) has more than "
+        f"{knowledge.POLL_EXPLANATION_NEWLINES} line breaks"
     ]
 
 
@@ -1263,7 +1276,8 @@ def test_cli_validate_real_data() -> None:
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("ok: ")
     assert re.fullmatch(
-        r"ok: \d+ intents, \d+ patterns, \d+ answers, \d+ quizzes, \d+ UI strings, \d+ warning\(s\)",
+        r"ok: \d+ intents, \d+ patterns, \d+ answers, \d+ quizzes, \d+ UI strings, \d+ "
+        r"warning\(s\)",
         last,
     )
     # any lines before the summary are warnings, never errors

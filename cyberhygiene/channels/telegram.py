@@ -17,6 +17,8 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+import httpx
+
 # Read RetryAfter.retry_after and Poll.open_period as timedeltas (PTB 22's forward-compatible
 # mode); without it PTB warns on every 429, and our test suite turns warnings into errors.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -33,7 +35,14 @@ from telegram import (  # noqa: E402
     Update,
 )
 from telegram.constants import ChatType, ParseMode  # noqa: E402
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError  # noqa: E402
+from telegram.error import (  # noqa: E402
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (  # noqa: E402
     AIORateLimiter,
     Application,
@@ -64,7 +73,8 @@ SEND_ATTEMPTS = 5  # transient failures (5xx, timeouts, resets) are retried this
 BACKOFF_BASE = 0.5
 RATE_LIMIT_RETRIES = 3  # AIORateLimiter waits out this many 429s per request
 CHUNK_LIMIT = 4000  # keep each message comfortably under Telegram's 4096
-SHORT_LABEL = 20  # buttons with labels this short go two per row
+SHORT_LABEL = 20
+READ_TIMEOUT = 30.0  # buttons with labels this short go two per row
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -174,6 +184,13 @@ class TelegramChannel:
             .base_url(self.settings.bot_api_url)
             .base_file_url(self.settings.bot_file_api_url)
             .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+            # Generous read timeouts: a slow answer is waited for rather than resent (a resend
+            # after the request reached Telegram could deliver the reply twice).
+            .read_timeout(READ_TIMEOUT)
+            .write_timeout(READ_TIMEOUT)
+            .connect_timeout(10.0)
+            .pool_timeout(10.0)
+            .connection_pool_size(64)
             .concurrent_updates(PerUserUpdateProcessor())
             .post_init(self._post_init)
             .post_stop(self._post_stop)
@@ -228,7 +245,18 @@ class TelegramChannel:
             except BadRequest as exc:
                 self._permanent(what, chat_id, exc)
                 return None
-            except NetworkError as exc:  # includes TimedOut, 5xx and dropped connections
+            except TimedOut as exc:
+                if not _not_sent(exc):
+                    # The request reached the server and the answer was slow: Telegram may have
+                    # delivered it. Sending again could duplicate the reply, so we don't.
+                    logger.warning("%s to chat %s timed out waiting for Telegram's answer; not resent", what, chat_id)
+                    return None
+                if attempt == SEND_ATTEMPTS:
+                    logger.error("%s to chat %s failed after %d attempts: %s", what, chat_id, attempt, exc)
+                    return None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 8.0)
+            except NetworkError as exc:  # 5xx and connections refused or reset
                 if attempt == SEND_ATTEMPTS:
                     logger.error("%s to chat %s failed after %d attempts: %s", what, chat_id, attempt, exc)
                     return None
@@ -426,6 +454,11 @@ class TelegramChannel:
                     await self.send(chat_id, [Reply(self.engine.text("error_sorry", lang), lang)])
                 except Exception:  # the error handler itself must never raise
                     logger.exception("could not tell chat %s about the error", chat_id)
+
+
+def _not_sent(exc: TimedOut) -> bool:
+    """True when the request never reached Telegram (connect or pool timeout): safe to resend."""
+    return isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout) or "not* sent" in exc.message
 
 
 def webhook_path(url: str) -> str:
