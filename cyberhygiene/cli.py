@@ -28,15 +28,29 @@ def _parser() -> argparse.ArgumentParser:
         prog="bot.py",
         description="Cyber Hygiene Bot: a bilingual (English / Spanish) cyber-hygiene chatbot.",
     )
-    parser.add_argument("--intents", type=Path, default=DEFAULT_INTENTS_DIR, metavar="DIR", help="folder of intent YAML files (default: intents/)")
-    parser.add_argument("--content", type=Path, default=DEFAULT_CONTENT_DIR, metavar="DIR", help="folder of answers, UI strings and quizzes (default: content/)")
+    parser.add_argument(
+        "--intents",
+        type=Path,
+        default=DEFAULT_INTENTS_DIR,
+        metavar="DIR",
+        help="folder of intent YAML files (default: intents/)",
+    )
+    parser.add_argument(
+        "--content",
+        type=Path,
+        default=DEFAULT_CONTENT_DIR,
+        metavar="DIR",
+        help="folder of answers, UI strings and quizzes (default: content/)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     chat = sub.add_parser("chat", help="chat with the bot in this terminal")
     chat.add_argument("--lang", choices=["en", "es"], help="answer in this language")
 
     tg = sub.add_parser("telegram", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
-    tg.add_argument("--webhook-url", help="public HTTPS URL Telegram should post updates to (default: polling)")
+    tg.add_argument(
+        "--webhook-url", help="public HTTPS URL Telegram should post updates to (default: polling)"
+    )
     tg.add_argument("--listen", help="address the webhook server listens on (default 127.0.0.1)")
     tg.add_argument("--port", type=int, help="port the webhook server listens on (default 8443)")
 
@@ -68,7 +82,10 @@ def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = 
         kb = load_or_raise(args.intents, args.content)
     except DataError as exc:
         print(exc.report(), file=sys.stderr)
-        print(f"refusing to start: {len(exc.problems)} problem(s) in the data files (run `python bot.py validate`)", file=sys.stderr)
+        print(
+            f"refusing to start: {len(exc.problems)} problem(s) in the data files (run `python bot.py validate`)",
+            file=sys.stderr,
+        )
         raise SystemExit(1) from None
     store = open_store(db_path or settings.database_path)
     return Engine(kb, store, settings)
@@ -152,7 +169,10 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.telegram_token:
-        print("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and export its token (see README).", file=sys.stderr)
+        print(
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and export its token (see README).",
+            file=sys.stderr,
+        )
         return 2
     from .channels.telegram import run_bot
 
@@ -195,7 +215,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return cmd_chat(args, settings)
     if args.command == "telegram" or (args.command is None and settings.telegram_token):
         return cmd_telegram(args, settings)
-    print("TELEGRAM_BOT_TOKEN is not set: starting a console chat (Ctrl-D or 'quit' to leave).", file=sys.stderr)
+    print(
+        "TELEGRAM_BOT_TOKEN is not set: starting a console chat (Ctrl-D or 'quit' to leave).", file=sys.stderr
+    )
     return cmd_chat(args, settings)
 
 

@@ -27,7 +27,7 @@ class MatchSettings:
     """How sure the matcher must be before it answers instead of falling back."""
 
     # Score (0-100) the best intent needs to be answered directly.
-    threshold: float = 30.0
+    threshold: float = 31.0
     # If the runner-up is within this many points of the best, ask "Did you mean…?".
     margin: float = 1.0
     # Guesses below this score are not offered as "Did you mean…?" choices.
@@ -138,9 +138,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             suggest_floor=_float(env, "MATCH_SUGGEST_FLOOR", defaults.suggest_floor),
             max_suggestions=_int(env, "MATCH_MAX_SUGGESTIONS", defaults.max_suggestions, 1),
             lang_min_confidence=_float(env, "LANG_MIN_CONFIDENCE", defaults.lang_min_confidence),
-            lang_pinned_confidence=_float(
-                env, "LANG_PINNED_CONFIDENCE", defaults.lang_pinned_confidence
-            ),
+            lang_pinned_confidence=_float(env, "LANG_PINNED_CONFIDENCE", defaults.lang_pinned_confidence),
         ),
         group_quiz_seconds=_int(env, "GROUP_QUIZ_SECONDS", 30, minimum=5),
         flood_messages=_int(env, "FLOOD_MESSAGES", 12, minimum=1),

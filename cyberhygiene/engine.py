@@ -87,7 +87,9 @@ class Engine:
         self.sessions = TrainerSessions(self)
 
     @classmethod
-    def from_paths(cls, intents_dir: Path, content_dir: Path, store: Store, settings: Settings | None = None) -> Engine:
+    def from_paths(
+        cls, intents_dir: Path, content_dir: Path, store: Store, settings: Settings | None = None
+    ) -> Engine:
         return cls(load_or_raise(intents_dir, content_dir), store, settings)
 
     # -- language ---------------------------------------------------------------------------
@@ -190,9 +192,7 @@ class Engine:
         """The answer text plus its sources (as links) and the date contacts were checked."""
         parts = [answer.text[lang].strip()]
         if answer.sources:
-            links = "\n".join(
-                f"- [{markup.escape(s.title[lang])}]({s.url})" for s in answer.sources
-            )
+            links = "\n".join(f"- [{markup.escape(s.title[lang])}]({s.url})" for s in answer.sources)
             parts.append(f"{self.text('sources_label', lang)}\n{links}")
         if answer.checked:
             parts.append(self.text("checked_label", lang, date=answer.checked))
@@ -206,19 +206,21 @@ class Engine:
             Choice(self.title(rid, lang), payloads.make(payloads.ANSWER, rid)) for rid in intent.related
         ]
         if intent.quiz and intent.quiz in self.kb.quizzes:
-            choices.append(Choice(self.text("take_quiz_button", lang), payloads.make(payloads.QUIZ_START, intent.quiz)))
+            choices.append(
+                Choice(self.text("take_quiz_button", lang), payloads.make(payloads.QUIZ_START, intent.quiz))
+            )
         return Reply(self.answer_markup(answer, lang), lang, tuple(choices))
 
     def topics(self, lang: str) -> Reply:
-        choices = tuple(
-            Choice(g.title[lang], payloads.make(payloads.GROUP, g.id)) for g in self.kb.topics
-        )
+        choices = tuple(Choice(g.title[lang], payloads.make(payloads.GROUP, g.id)) for g in self.kb.topics)
         return Reply(self.text("topics_intro", lang), lang, choices)
 
     def topic_group(self, group_id: str, lang: str) -> Reply | None:
         for group in self.kb.topics:
             if group.id == group_id:
-                choices = [Choice(self.title(i, lang), payloads.make(payloads.ANSWER, i)) for i in group.intents]
+                choices = [
+                    Choice(self.title(i, lang), payloads.make(payloads.ANSWER, i)) for i in group.intents
+                ]
                 choices.append(self.menu_choice(lang))
                 title = markup.escape(group.title[lang])
                 return Reply(self.text("topic_group_intro", lang, group=title), lang, tuple(choices))
@@ -254,7 +256,10 @@ class Engine:
             wanted = LANGUAGE_WORDS.get(fold(arg), fold(arg)[:2] if arg else "")
             if wanted in LANGS:
                 return self.set_language(incoming, wanted)
-            choices = tuple(Choice(self.kb.text("language_name", code), payloads.make(payloads.LANGUAGE, code)) for code in LANGS)
+            choices = tuple(
+                Choice(self.kb.text("language_name", code), payloads.make(payloads.LANGUAGE, code))
+                for code in LANGS
+            )
             return [Reply(self.text("language_prompt", lang), lang, choices)]
         if command in {"privacy", "privacidad"}:
             return [self.answer("bot_privacy", lang)]
@@ -339,5 +344,7 @@ class Engine:
         for iid in ids:
             answer = self.kb.answers[iid]
             first = markup.to_plain(answer.text[lang]).strip().split("\n")[0]
-            results.append(InlineResult(iid, answer.title[lang], first[:120], self.answer_markup(answer, lang), lang))
+            results.append(
+                InlineResult(iid, answer.title[lang], first[:120], self.answer_markup(answer, lang), lang)
+            )
         return results

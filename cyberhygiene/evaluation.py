@@ -128,7 +128,9 @@ def evaluate(engine: Engine, cases: list[Case]) -> Report:
         lang: {k: round(v, 4) for k, v in rates([p for p in predictions if p.case.lang == lang]).items()}
         for lang in LANGS
     }
-    labels = sorted({p.case.intent for p in predictions if p.case.intent} | {p.intent for p in predictions if p.intent})
+    labels = sorted(
+        {p.case.intent for p in predictions if p.case.intent} | {p.intent for p in predictions if p.intent}
+    )
     for label in labels:
         tp = sum(1 for p in predictions if p.intent == label and p.case.intent == label)
         fp = sum(1 for p in predictions if p.intent == label and p.case.intent != label)
@@ -167,13 +169,17 @@ def format_report(report: Report) -> str:
         )
     lines += ["", f"{'intent':<26} {'prec':>6} {'recall':>6} {'f1':>6} {'n':>4}"]
     for label, m in report.per_intent.items():
-        lines.append(f"{label:<26} {m['precision']:>6.2f} {m['recall']:>6.2f} {m['f1']:>6.2f} {int(m['support']):>4}")
+        lines.append(
+            f"{label:<26} {m['precision']:>6.2f} {m['recall']:>6.2f} {m['f1']:>6.2f} {int(m['support']):>4}"
+        )
     if report.confusions:
         lines += ["", "most confused (expected → predicted):"]
         lines += [f"  {n:>3}  {e} → {p}" for e, p, n in report.confusions]
     misses = report.misses
     lines += ["", f"misses ({len(misses)}):"]
-    for m in misses:
-        lang = "" if m.lang == m.case.lang else f" [lang {m.lang}, expected {m.case.lang}]"
-        lines.append(f"  {m.case.intent or '(out of scope)'} → {m.intent or '(fallback)'} ({m.score:.0f}){lang}: {m.case.text}")
+    for miss in misses:
+        lang = "" if miss.lang == miss.case.lang else f" [lang {miss.lang}, expected {miss.case.lang}]"
+        lines.append(
+            f"  {miss.case.intent or '(out of scope)'} → {miss.intent or '(fallback)'} ({miss.score:.0f}){lang}: {miss.case.text}"
+        )
     return "\n".join(lines)

@@ -242,15 +242,15 @@ class _Checker:
         self.error(line, f"{what} must be a mapping, got {_kind(value)}")
         return None
 
-    def keys(
-        self, d: LDict, what: str, required: Iterable[str], optional: Iterable[str] = ()
-    ) -> bool:
+    def keys(self, d: LDict, what: str, required: Iterable[str], optional: Iterable[str] = ()) -> bool:
         required = tuple(required)
         allowed = set(required) | set(optional)
         ok = True
         for key in d:
             if key not in allowed:
-                self.error(d.line_of(key), f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})")
+                self.error(
+                    d.line_of(key), f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})"
+                )
         for key in required:
             if key not in d:
                 self.error(d.line, f"{what} is missing {key!r}")
@@ -297,7 +297,9 @@ class _Checker:
                 out.append(str(item))
         return tuple(out)
 
-    def per_lang_lists(self, value: Any, line: int, what: str, *, required: bool) -> dict[str, tuple[str, ...]]:
+    def per_lang_lists(
+        self, value: Any, line: int, what: str, *, required: bool
+    ) -> dict[str, tuple[str, ...]]:
         d = self.mapping(value, line, what)
         if d is None:
             return {}
@@ -401,7 +403,9 @@ def _load_intents(folder: Path, kb: KnowledgeBase, problems: list[Problem]) -> d
                         else:
                             kb.lexicon.setdefault(lang, {})[key] = str(value)
         if "out_of_scope" in top:
-            oos = c.per_lang_lists(top["out_of_scope"], top.line_of("out_of_scope"), "out_of_scope", required=True)
+            oos = c.per_lang_lists(
+                top["out_of_scope"], top.line_of("out_of_scope"), "out_of_scope", required=True
+            )
             for lang, items in oos.items():
                 kb.out_of_scope[lang] = kb.out_of_scope.get(lang, ()) + items
         if "intents" not in top:
@@ -423,19 +427,30 @@ def _load_intents(folder: Path, kb: KnowledgeBase, problems: list[Problem]) -> d
                 c.error(d.line_of("id"), f"duplicate intent id {iid!r} (also at {other[0]}:{other[1]})")
                 continue
             where[iid] = (shown, d.line_of("id"))
-            patterns = c.per_lang_lists(d.get("patterns"), d.line_of("patterns"), f"{iid}: patterns", required=True) if "patterns" in d else {}
+            patterns = (
+                c.per_lang_lists(d.get("patterns"), d.line_of("patterns"), f"{iid}: patterns", required=True)
+                if "patterns" in d
+                else {}
+            )
             pat_map = d.get("patterns")
             for lang, pats in patterns.items():
                 seq = pat_map[lang] if isinstance(pat_map, LDict) else None
                 for j, pat in enumerate(pats):
-                    key = (lang, " ".join(pat.casefold().split()))
+                    pkey = (lang, " ".join(pat.casefold().split()))
                     line = seq.line_of(j) if isinstance(seq, LList) else d.line
-                    owner = pattern_owner.get(key)
+                    owner = pattern_owner.get(pkey)
                     if owner is not None and owner[0] != iid:
-                        c.error(line, f"{iid}: pattern {pat!r} is also a pattern of {owner[0]!r} ({owner[1]}:{owner[2]})")
+                        c.error(
+                            line,
+                            f"{iid}: pattern {pat!r} is also a pattern of {owner[0]!r} ({owner[1]}:{owner[2]})",
+                        )
                     elif owner is None:
-                        pattern_owner[key] = (iid, shown, line)
-            keywords = c.per_lang_lists(d["keywords"], d.line_of("keywords"), f"{iid}: keywords", required=False) if "keywords" in d else {}
+                        pattern_owner[pkey] = (iid, shown, line)
+            keywords = (
+                c.per_lang_lists(d["keywords"], d.line_of("keywords"), f"{iid}: keywords", required=False)
+                if "keywords" in d
+                else {}
+            )
             related: tuple[str, ...] = ()
             if "related" in d:
                 related = c.string_list(d["related"], d.line_of("related"), f"{iid}: related") or ()
@@ -480,7 +495,10 @@ def _load_answers(folder: Path, kb: KnowledgeBase, problems: list[Problem]) -> N
             if title:
                 for lang, t in title.items():
                     if len(t) > TITLE_MAX:
-                        c.error(d.line_of("title"), f"{aid}: title ({lang}) is {len(t)} characters, at most {TITLE_MAX} fit on a button")
+                        c.error(
+                            d.line_of("title"),
+                            f"{aid}: title ({lang}) is {len(t)} characters, at most {TITLE_MAX} fit on a button",
+                        )
             text = c.localized(d.get("text"), d.line_of("text"), f"{aid}: text") if "text" in d else None
             if text:
                 tmap = d["text"]
@@ -492,7 +510,10 @@ def _load_answers(folder: Path, kb: KnowledgeBase, problems: list[Problem]) -> N
                     except markup.MarkupError:
                         continue
                     if size > ANSWER_SOFT_MAX:
-                        c.error(line, f"{aid}: text ({lang}) renders to {size} characters; keep answers under {ANSWER_SOFT_MAX} to read on a phone")
+                        c.error(
+                            line,
+                            f"{aid}: text ({lang}) renders to {size} characters; keep answers under {ANSWER_SOFT_MAX} to read on a phone",
+                        )
             sources: list[Source] = []
             if "sources" in d:
                 seq = d["sources"]
@@ -506,16 +527,24 @@ def _load_answers(folder: Path, kb: KnowledgeBase, problems: list[Problem]) -> N
                         stitle = c.localized(sd["title"], sd.line_of("title"), f"{aid}: source title")
                         url = sd["url"]
                         if not isinstance(url, str) or not URL_RE.match(url):
-                            c.error(sd.line_of("url"), f"{aid}: source url must be a well-formed https:// address, got {url!r}")
+                            c.error(
+                                sd.line_of("url"),
+                                f"{aid}: source url must be a well-formed https:// address, got {url!r}",
+                            )
                         elif stitle:
                             sources.append(Source(stitle, url))
             checked = d.get("checked")
             if checked is not None:
                 checked = str(checked)
                 if not DATE_RE.match(checked):
-                    c.error(d.line_of("checked"), f"{aid}: checked must be a date YYYY-MM-DD, got {checked!r}")
+                    c.error(
+                        d.line_of("checked"), f"{aid}: checked must be a date YYYY-MM-DD, got {checked!r}"
+                    )
             if text and checked is None and any(CONTACT_RE.search(t) for t in text.values()):
-                c.error(d.line, f"{aid}: the text gives contact details (phone, e-mail or report site): add `checked: YYYY-MM-DD`")
+                c.error(
+                    d.line,
+                    f"{aid}: the text gives contact details (phone, e-mail or report site): add `checked: YYYY-MM-DD`",
+                )
             if title and text:
                 kb.answers[aid] = Answer(aid, title, text, tuple(sources), checked, shown, d.line_of("id"))
 
@@ -546,7 +575,10 @@ def _load_ui(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> None:
             _check_markup(c, text, line - 1, f"ui.{key} ({lang})")
         ph = {lang: _placeholders(t) for lang, t in loc.items()}
         if ph["en"] != ph["es"]:
-            c.error(ui.line_of(key), f"ui.{key}: placeholders differ between en {sorted(ph['en'])} and es {sorted(ph['es'])}")
+            c.error(
+                ui.line_of(key),
+                f"ui.{key}: placeholders differ between en {sorted(ph['en'])} and es {sorted(ph['es'])}",
+            )
         kb.ui[key] = loc
     for key in REQUIRED_UI_KEYS:
         if key not in ui:
@@ -630,17 +662,25 @@ def check_quiz(data: Any, shown: str, stem: str, problems: list[Problem]) -> Qui
         c.error(top.line_of("questions"), "questions must be a list")
         seq = LList()
     elif not QUIZ_MIN_QUESTIONS <= len(seq) <= QUIZ_MAX_QUESTIONS:
-        c.error(top.line_of("questions"), f"a quiz needs {QUIZ_MIN_QUESTIONS}-{QUIZ_MAX_QUESTIONS} questions, found {len(seq)}")
+        c.error(
+            top.line_of("questions"),
+            f"a quiz needs {QUIZ_MIN_QUESTIONS}-{QUIZ_MAX_QUESTIONS} questions, found {len(seq)}",
+        )
     for i, raw in enumerate(seq):
         what = f"questions[{i}]"
         d = c.mapping(raw, seq.line_of(i), what)
-        if d is None or not c.keys(d, "a question", ("question", "options", "answer", "explanation", "source")):
+        if d is None or not c.keys(
+            d, "a question", ("question", "options", "answer", "explanation", "source")
+        ):
             continue
         q = c.localized(d["question"], d.line_of("question"), f"{what}.question")
         if q:
             for lang, t in q.items():
                 if len(t) > POLL_QUESTION_MAX:
-                    c.error(d.line_of("question"), f"{what}.question ({lang}) is {len(t)} characters; a quiz poll allows {POLL_QUESTION_MAX}")
+                    c.error(
+                        d.line_of("question"),
+                        f"{what}.question ({lang}) is {len(t)} characters; a quiz poll allows {POLL_QUESTION_MAX}",
+                    )
         opts = c.per_lang_lists(d["options"], d.line_of("options"), f"{what}.options", required=True)
         if len(opts) == len(LANGS):
             counts = {lang: len(v) for lang, v in opts.items()}
@@ -648,27 +688,44 @@ def check_quiz(data: Any, shown: str, stem: str, problems: list[Problem]) -> Qui
                 c.error(d.line_of("options"), f"{what}.options do not line up across languages: {counts}")
             for lang, values in opts.items():
                 if not 2 <= len(values) <= 6:
-                    c.error(d.line_of("options"), f"{what}.options ({lang}) needs 2-6 options, found {len(values)}")
+                    c.error(
+                        d.line_of("options"),
+                        f"{what}.options ({lang}) needs 2-6 options, found {len(values)}",
+                    )
                 for v in values:
                     if len(v) > POLL_OPTION_MAX:
-                        c.error(d.line_of("options"), f"{what}.options ({lang}) {v[:30]!r}… is {len(v)} characters; a quiz poll allows {POLL_OPTION_MAX}")
+                        c.error(
+                            d.line_of("options"),
+                            f"{what}.options ({lang}) {v[:30]!r}… is {len(v)} characters; a quiz poll allows {POLL_OPTION_MAX}",
+                        )
                 if len({v.casefold() for v in values}) != len(values):
                     c.error(d.line_of("options"), f"{what}.options ({lang}) repeat an option")
         answer = d["answer"]
         n_opts = min((len(v) for v in opts.values()), default=0)
         if isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < max(n_opts, 1):
-            c.error(d.line_of("answer"), f"{what}.answer must be the 0-based index of an option (0-{n_opts - 1}), got {answer!r}")
+            c.error(
+                d.line_of("answer"),
+                f"{what}.answer must be the 0-based index of an option (0-{n_opts - 1}), got {answer!r}",
+            )
             answer = None
         expl = c.localized(d["explanation"], d.line_of("explanation"), f"{what}.explanation")
         if expl:
             for lang, t in expl.items():
                 if len(t) > POLL_EXPLANATION_MAX:
-                    c.error(d.line_of("explanation"), f"{what}.explanation ({lang}) is {len(t)} characters; a quiz poll allows {POLL_EXPLANATION_MAX}")
+                    c.error(
+                        d.line_of("explanation"),
+                        f"{what}.explanation ({lang}) is {len(t)} characters; a quiz poll allows {POLL_EXPLANATION_MAX}",
+                    )
                 if t.count("\n") > POLL_EXPLANATION_NEWLINES:
-                    c.error(d.line_of("explanation"), f"{what}.explanation ({lang}) has more than {POLL_EXPLANATION_NEWLINES} line breaks")
+                    c.error(
+                        d.line_of("explanation"),
+                        f"{what}.explanation ({lang}) has more than {POLL_EXPLANATION_NEWLINES} line breaks",
+                    )
         source = d["source"]
         if not isinstance(source, str) or not URL_RE.match(source):
-            c.error(d.line_of("source"), f"{what}.source must be a well-formed https:// address, got {source!r}")
+            c.error(
+                d.line_of("source"), f"{what}.source must be a well-formed https:// address, got {source!r}"
+            )
         if q and len(opts) == len(LANGS) and answer is not None and expl and isinstance(source, str):
             questions.append(Question(q, opts, answer, expl, source))
     if len(problems) > before or qid is None or not title or not description or pass_mark is None:
@@ -680,11 +737,21 @@ def _cross_check(kb: KnowledgeBase, topic_refs: list[tuple[str, int, str]], prob
     for intent in kb.intents.values():
         for rid in intent.related:
             if rid not in kb.intents:
-                problems.append(Problem(intent.path, intent.line, f"{intent.id}: related intent {rid!r} does not exist"))
+                problems.append(
+                    Problem(intent.path, intent.line, f"{intent.id}: related intent {rid!r} does not exist")
+                )
             elif rid == intent.id:
-                problems.append(Problem(intent.path, intent.line, f"{intent.id}: an intent cannot be related to itself"))
+                problems.append(
+                    Problem(intent.path, intent.line, f"{intent.id}: an intent cannot be related to itself")
+                )
         if intent.quiz is not None and intent.quiz not in kb.quizzes:
-            problems.append(Problem(intent.path, intent.line, f"{intent.id}: quiz {intent.quiz!r} does not exist in content/quizzes/"))
+            problems.append(
+                Problem(
+                    intent.path,
+                    intent.line,
+                    f"{intent.id}: quiz {intent.quiz!r} does not exist in content/quizzes/",
+                )
+            )
         if intent.id not in kb.answers:
             problems.append(Problem(intent.path, intent.line, f"{intent.id}: no answer in content/answers/"))
     for answer in kb.answers.values():

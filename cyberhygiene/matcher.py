@@ -43,6 +43,8 @@ CORRECTION_CUTOFF = 90.0
 # Weight of a word no pattern uses, relative to the rarest known word.
 UNKNOWN_WORD_WEIGHT = 0.6
 GRAM_SIZES = (3, 4)
+# Intents whose patterns get the (costly) per-pattern fuzzy comparison.
+CANDIDATES = 10
 
 
 def char_grams(text: str) -> Counter[str]:
@@ -111,16 +113,24 @@ class Matcher:
         # many intents ("how", "my", "como") weigh little and distinctive ones weigh a lot.
         word_docs: dict[str, Counter[str]] = defaultdict(Counter)
         gram_docs: dict[str, Counter[str]] = defaultdict(Counter)
-        for iid, _, text in raw:
-            word_docs[iid].update(set(text.split()))
-            gram_docs[iid].update(char_grams(text))
+        lang_word_docs: dict[str, Counter[str]] = defaultdict(Counter)
+        lang_gram_docs: dict[str, Counter[str]] = defaultdict(Counter)
+        for iid, lang, text in raw:
+            words = set(text.split())
+            grams = char_grams(text)
+            word_docs[iid].update(words)
+            gram_docs[iid].update(grams)
+            lang_word_docs[f"{iid}|{lang}"].update(words)
+            lang_gram_docs[f"{iid}|{lang}"].update(grams)
         self.idf = _idf(word_docs)
         self.gram_idf = _idf(gram_docs)
         top = max(self.idf.values(), default=1.0)
         self._unknown_idf = UNKNOWN_WORD_WEIGHT * top
         self._unknown_gram_idf = UNKNOWN_WORD_WEIGHT * max(self.gram_idf.values(), default=1.0)
-        self._word_centroids = _centroids(word_docs, self.idf)
-        self._gram_centroids = _centroids(gram_docs, self.gram_idf)
+        # One profile per intent *and language*: an intent's English and Spanish words mixed in
+        # one profile would dilute each other.
+        self._word_centroids = _centroids(lang_word_docs, self.idf)
+        self._gram_centroids = _centroids(lang_gram_docs, self.gram_idf)
         self.vocabulary: list[str] = sorted(self.idf)
         self._vocab_set = set(self.vocabulary)
 
@@ -130,6 +140,10 @@ class Matcher:
             norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
             self.entries.append(_Entry(iid, lang, text, weights, norm))
         self._texts = [e.text for e in self.entries]
+        self._rows_of: dict[str, list[int]] = defaultdict(list)
+        for i, e in enumerate(self.entries):
+            self._rows_of[e.intent].append(i)
+        self._intent_ids = sorted(self._rows_of)
         self._postings: dict[str, list[int]] = defaultdict(list)
         for i, e in enumerate(self.entries):
             for w in e.weights:
@@ -137,8 +151,8 @@ class Matcher:
 
         self.keywords: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for intent in kb.intents.values():
-            for lang, words in intent.keywords.items():
-                for kw in words:
+            for lang, cues in intent.keywords.items():
+                for kw in cues:
                     phrase = tuple(normalize(kw, lang, lexicon).split())
                     if phrase:
                         self.keywords[intent.id].append(phrase)
@@ -147,9 +161,7 @@ class Matcher:
     def _correct_word(self, word: str) -> str:
         if word in self._vocab_set or len(word) < MIN_CORRECTABLE or word.isdigit():
             return word
-        best = process.extractOne(
-            word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF
-        )
+        best = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=CORRECTION_CUTOFF)
         return best[0] if best else word
 
     def prepare(self, text: str, lang: str) -> str:
@@ -158,11 +170,15 @@ class Matcher:
         return " ".join(self._correct(w) for w in words)
 
     @staticmethod
-    def _cosine(query: dict[str, float], q_norm: float, centroids: dict[str, tuple[dict[str, float], float]]) -> dict[str, float]:
-        out = {}
-        for iid, (vec, norm) in centroids.items():
+    def _cosine(
+        query: dict[str, float], q_norm: float, centroids: dict[str, tuple[dict[str, float], float]]
+    ) -> dict[str, float]:
+        """Cosine with each intent's profiles; an intent keeps its best language."""
+        out: dict[str, float] = {}
+        for key, (vec, norm) in centroids.items():
+            iid = key.partition("|")[0]
             dot = sum(w * vec.get(k, 0.0) for k, w in query.items())
-            out[iid] = 100.0 * dot / (q_norm * norm)
+            out[iid] = max(out.get(iid, 0.0), 100.0 * dot / (q_norm * norm))
         return out
 
     def scores(self, text: str, lang: str) -> tuple[str, dict[str, float]]:
@@ -174,23 +190,37 @@ class Matcher:
         q_weights = {w: self.idf.get(w, self._unknown_idf) for w in q_words}
         q_norm = math.sqrt(sum(v * v for v in q_weights.values())) or 1.0
         grams = char_grams(query)
-        g_weights = {g: (1.0 + math.log(n)) * self.gram_idf.get(g, self._unknown_gram_idf) for g, n in grams.items()}
+        g_weights = {
+            g: (1.0 + math.log(n)) * self.gram_idf.get(g, self._unknown_gram_idf) for g, n in grams.items()
+        }
         g_norm = math.sqrt(sum(v * v for v in g_weights.values())) or 1.0
+
+        intent_words = self._cosine(q_weights, q_norm, self._word_centroids)
+        intent_grams = self._cosine(g_weights, g_norm, self._gram_centroids)
+        # The per-pattern measures are the costly part: compute them only for the intents the
+        # cheap whole-intent similarities put in front (plus the out-of-scope examples).
+        ranked = sorted(
+            self._intent_ids, key=lambda i: -(intent_words.get(i, 0.0) + intent_grams.get(i, 0.0))
+        )
+        candidates = set(ranked[:CANDIDATES]) | {OUT_OF_SCOPE}
+        rows = [i for iid in candidates for i in self._rows_of.get(iid, ())]
+        texts = [self._texts[i] for i in rows]
 
         overlap: dict[int, float] = defaultdict(float)
         for w in q_words:
             for i in self._postings.get(w, ()):
                 overlap[i] += q_weights[w] * self.entries[i].weights[w]
 
-        fuzzy: dict[str, float] = defaultdict(float)
-        pattern_words: dict[str, float] = defaultdict(float)
-        for _, fz, i in process.extract(query, self._texts, scorer=fuzz.WRatio, limit=None):
+        fuzzy: dict[str, float] = dict.fromkeys(self._intent_ids, 0.0)
+        pattern_words: dict[str, float] = dict.fromkeys(self._intent_ids, 0.0)
+        for _, fz, j in process.extract(query, texts, scorer=fuzz.WRatio, limit=None):
+            i = rows[j]
             entry = self.entries[i]
             fuzzy[entry.intent] = max(fuzzy[entry.intent], fz)
-            cos = 100.0 * overlap.get(i, 0.0) / (q_norm * entry.norm)
+        for i, dot in overlap.items():
+            entry = self.entries[i]
+            cos = 100.0 * dot / (q_norm * entry.norm)
             pattern_words[entry.intent] = max(pattern_words[entry.intent], cos)
-        intent_words = self._cosine(q_weights, q_norm, self._word_centroids)
-        intent_grams = self._cosine(g_weights, g_norm, self._gram_centroids)
 
         padded = f" {query} "
         best: dict[str, float] = {}

@@ -31,7 +31,6 @@ def fold(text: str) -> str:
 class Lexicon:
     """Per-language replacements of words or short phrases, applied after :func:`fold`."""
 
-
     def __init__(self, entries: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self._by_lang: dict[str, dict[tuple[str, ...], list[str]]] = {}
         for lang, mapping in (entries or {}).items():

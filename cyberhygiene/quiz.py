@@ -48,8 +48,7 @@ class QuizFlow:
     # -- listing and starting -------------------------------------------------------------------
     def list_quizzes(self, lang: str, *, intro: bool = True) -> list[Reply]:
         choices = tuple(
-            Choice(q.title[lang], payloads.make(payloads.QUIZ_START, q.id))
-            for q in self.kb.quizzes.values()
+            Choice(q.title[lang], payloads.make(payloads.QUIZ_START, q.id)) for q in self.kb.quizzes.values()
         )
         if not choices:
             return [Reply(self._t("quiz_no_quiz", lang), lang)]
@@ -68,14 +67,19 @@ class QuizFlow:
             return self._resume(attempt, lang)
         return self.list_quizzes(lang)
 
-    def start(self, incoming: Incoming, quiz_id: str, lang: str, session_code: str | None = None) -> list[Reply]:
+    def start(
+        self, incoming: Incoming, quiz_id: str, lang: str, session_code: str | None = None
+    ) -> list[Reply]:
         quiz = self.kb.quizzes[quiz_id]
         attempt = self.store.start_attempt(incoming.user_id, quiz_id, lang, session_code)
         return [self.question(attempt, quiz, lang)]
 
     def _resume(self, attempt: Attempt, lang: str) -> list[Reply]:
         quiz = self.kb.quizzes[attempt.quiz_id]
-        return [Reply(self._t("quiz_resume", lang, title=markup.escape(quiz.title[lang])), lang), self.question(attempt, quiz, lang)]
+        return [
+            Reply(self._t("quiz_resume", lang, title=markup.escape(quiz.title[lang])), lang),
+            self.question(attempt, quiz, lang),
+        ]
 
     def in_progress_hint(self, incoming: Incoming, lang: str) -> list[Reply]:
         """A gentle 'continue your quiz' button when free text interrupts a quiz."""
@@ -115,11 +119,7 @@ class QuizFlow:
                 return self.engine.stale(lang)
             return self.start(incoming, p.args[0], lang)
         attempt = self.store.get_attempt(int(p.args[0]))
-        if (
-            attempt is None
-            or attempt.user_id != incoming.user_id
-            or attempt.quiz_id not in self.kb.quizzes
-        ):
+        if attempt is None or attempt.user_id != incoming.user_id or attempt.quiz_id not in self.kb.quizzes:
             return self.engine.stale(lang)
         quiz = self.kb.quizzes[attempt.quiz_id]
         if p.kind == payloads.QUIZ_NEXT:
@@ -151,7 +151,9 @@ class QuizFlow:
         text = self._t(key, lang, answer=right, explanation=markup.escape(q.explanation[lang]))
         last = index + 1 >= len(quiz.questions)
         if not last:
-            next_choice = Choice(self._t("quiz_next_button", lang), payloads.make(payloads.QUIZ_NEXT, attempt.id))
+            next_choice = Choice(
+                self._t("quiz_next_button", lang), payloads.make(payloads.QUIZ_NEXT, attempt.id)
+            )
             return [Reply(text, lang, (next_choice,))]
         self.store.finish_attempt(attempt.id)
         return [Reply(text, lang), self.result(attempt.id, quiz, lang)]
@@ -268,7 +270,14 @@ class QuizFlow:
         if board:
             for rank, (name, correct, _answered) in enumerate(board, start=1):
                 lines.append(
-                    self._t("group_quiz_leader_row", lang, rank=rank, name=markup.escape(name), correct=correct, total=total)
+                    self._t(
+                        "group_quiz_leader_row",
+                        lang,
+                        rank=rank,
+                        name=markup.escape(name),
+                        correct=correct,
+                        total=total,
+                    )
                 )
         else:
             lines.append(self._t("group_quiz_no_answers", lang))

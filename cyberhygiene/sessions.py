@@ -55,7 +55,13 @@ def _fmt_time(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ts)) if ts else ""
 
 
-def compute_stats(info: SessionInfo, quiz: Quiz, participants: list[tuple[str, str, str]], attempts: list[Attempt], answers_of: dict[int, list[tuple[int, int, bool]]]) -> SessionStats:
+def compute_stats(
+    info: SessionInfo,
+    quiz: Quiz,
+    participants: list[tuple[str, str, str]],
+    attempts: list[Attempt],
+    answers_of: dict[int, list[tuple[int, int, bool]]],
+) -> SessionStats:
     """The figures behind /results and /export (a pure function, tested on its own)."""
     total = len(quiz.questions)
     by_user: dict[str, list[Attempt]] = {}
@@ -67,7 +73,11 @@ def compute_stats(info: SessionInfo, quiz: Quiz, participants: list[tuple[str, s
     for user_id, first_name, username in participants:
         mine = sorted(by_user.get(user_id, []), key=lambda a: a.started_at)
         finished = sorted(
-            (a for a in mine if a.finished_at is not None and (info.closed_at is None or a.started_at < info.closed_at)),
+            (
+                a
+                for a in mine
+                if a.finished_at is not None and (info.closed_at is None or a.started_at < info.closed_at)
+            ),
             key=lambda a: a.finished_at or 0.0,
         )
         first = finished[0] if finished else None
@@ -79,7 +89,16 @@ def compute_stats(info: SessionInfo, quiz: Quiz, participants: list[tuple[str, s
         if first is not None:
             counted.append(first)
         rows.append(
-            TraineeRow(user_id, first_name, username, mine[0].started_at if mine else None, first.finished_at if first else None, score, given, retakes_here)
+            TraineeRow(
+                user_id,
+                first_name,
+                username,
+                mine[0].started_at if mine else None,
+                first.finished_at if first else None,
+                score,
+                given,
+                retakes_here,
+            )
         )
     completed = len(counted)
     scores = [sum(1 for _, _, ok in answers_of.get(a.id, []) if ok) for a in counted]
@@ -117,7 +136,7 @@ class TrainerSessions:
         if command == "newsession":
             return self.create(incoming, arg, lang)
         if command == "sessions":
-            return self.list(incoming, lang)
+            return self.list_sessions(incoming, lang)
         code = arg.split()[0] if arg.split() else ""
         info = self.store.owned_session(code, incoming.user_id) if code else None
         if not code:
@@ -139,23 +158,47 @@ class TrainerSessions:
         title = " ".join(title.split())[:TITLE_MAX] or quiz.title[lang]
         info = self.store.create_session(incoming.user_id, quiz_id, title)
         link = self.link(info.code)
-        text = self._t("session_created", lang, title=markup.escape(title), link=markup.escape(link), code=info.code, quiz=markup.escape(quiz.title[lang]))
-        photo = Attachment("photo", f"session-{info.code}.png", qr_png(link), self._t("session_qr_caption", lang, title=markup.escape(title)))
+        text = self._t(
+            "session_created",
+            lang,
+            title=markup.escape(title),
+            link=markup.escape(link),
+            code=info.code,
+            quiz=markup.escape(quiz.title[lang]),
+        )
+        photo = Attachment(
+            "photo",
+            f"session-{info.code}.png",
+            qr_png(link),
+            self._t("session_qr_caption", lang, title=markup.escape(title)),
+        )
         return [Reply(text, lang), Reply("", lang, attachment=photo)]
 
-    def list(self, incoming: Incoming, lang: str) -> list[Reply]:
+    def list_sessions(self, incoming: Incoming, lang: str) -> list[Reply]:
         rows = self.store.sessions_of(incoming.user_id)
         if not rows:
             return [Reply(self._t("session_list_empty", lang), lang)]
         lines = [self._t("session_list_header", lang)]
         for info, people, done in rows[:50]:
             status = self._t("session_status_closed" if info.closed_at else "session_status_open", lang)
-            lines.append(self._t("session_list_row", lang, title=markup.escape(info.title), code=info.code, people=people, done=done, status=status))
+            lines.append(
+                self._t(
+                    "session_list_row",
+                    lang,
+                    title=markup.escape(info.title),
+                    code=info.code,
+                    people=people,
+                    done=done,
+                    status=status,
+                )
+            )
         return [Reply("\n".join(lines), lang)]
 
     def stats(self, info: SessionInfo) -> SessionStats:
         quiz = self.kb.quizzes[info.quiz_id]
-        participants = [(r["user_id"], r["first_name"], r["username"]) for r in self.store.session_participants(info.code)]
+        participants = [
+            (r["user_id"], r["first_name"], r["username"]) for r in self.store.session_participants(info.code)
+        ]
         attempts = self.store.session_attempts(info.code)
         answers_of = {a.id: self.store.attempt_answers(a.id) for a in attempts}
         return compute_stats(info, quiz, participants, attempts, answers_of)
@@ -186,7 +229,11 @@ class TrainerSessions:
         for i, pct in st.per_question:
             question = quiz.questions[i].question[lang]
             short = question if len(question) <= 70 else question[:67].rstrip() + "…"
-            lines.append(self._t("session_results_question", lang, n=i + 1, pct=f"{pct:.0f}", question=markup.escape(short)))
+            lines.append(
+                self._t(
+                    "session_results_question", lang, n=i + 1, pct=f"{pct:.0f}", question=markup.escape(short)
+                )
+            )
         lines.append("")
         total = len(quiz.questions)
         for row in st.rows[:MAX_NAMES_IN_RESULTS]:
@@ -206,7 +253,9 @@ class TrainerSessions:
         st = self.stats(info)
         out = io.StringIO()
         writer = csv.writer(out)
-        header = [self._t(f"export_header_{k}", lang) for k in ("name", "username", "started", "finished", "score")]
+        header = [
+            self._t(f"export_header_{k}", lang) for k in ("name", "username", "started", "finished", "score")
+        ]
         header += [self._t("export_header_question", lang, n=i + 1) for i in range(len(quiz.questions))]
         writer.writerow(header)
         for row in st.rows:

@@ -8,6 +8,7 @@ can be shared by concurrent handlers of one process.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import sqlite3
@@ -209,10 +210,8 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
-            try:
+            with contextlib.suppress(sqlite3.Error):  # best effort: the WAL is replayed anyway
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error:  # pragma: no cover - best effort on shutdown
-                pass
             self._db.close()
 
     # -- users ----------------------------------------------------------------------------
@@ -290,11 +289,20 @@ class Store:
         if row is None:
             return None
         return Attempt(
-            row["id"], row["user_id"], row["quiz_id"], row["lang"], row["session_code"],
-            row["started_at"], row["finished_at"], row["position"], bool(row["active"]),
+            row["id"],
+            row["user_id"],
+            row["quiz_id"],
+            row["lang"],
+            row["session_code"],
+            row["started_at"],
+            row["finished_at"],
+            row["position"],
+            bool(row["active"]),
         )
 
-    def start_attempt(self, user_id: str, quiz_id: str, lang: str, session_code: str | None = None) -> Attempt:
+    def start_attempt(
+        self, user_id: str, quiz_id: str, lang: str, session_code: str | None = None
+    ) -> Attempt:
         """Start a new attempt; any other active attempt of the user is left (not deleted)."""
         with self.transaction() as db:
             db.execute("UPDATE attempts SET active = 0 WHERE user_id = ? AND active = 1", (user_id,))
@@ -323,7 +331,9 @@ class Store:
     def record_answer(self, attempt_id: int, question: int, chosen: int, correct: bool) -> bool:
         """Save one answer and advance; False if that question was already answered."""
         with self.transaction() as db:
-            row = db.execute("SELECT position, finished_at FROM attempts WHERE id = ?", (attempt_id,)).fetchone()
+            row = db.execute(
+                "SELECT position, finished_at FROM attempts WHERE id = ?", (attempt_id,)
+            ).fetchone()
             if row is None or row["finished_at"] is not None or row["position"] != question:
                 return False
             db.execute(
@@ -370,7 +380,9 @@ class Store:
         row = self._one("SELECT * FROM sessions WHERE code = ?", (code,))
         if row is None:
             return None
-        return SessionInfo(row["code"], row["owner_id"], row["quiz_id"], row["title"], row["created_at"], row["closed_at"])
+        return SessionInfo(
+            row["code"], row["owner_id"], row["quiz_id"], row["title"], row["created_at"], row["closed_at"]
+        )
 
     def owned_session(self, code: str, owner_id: str) -> SessionInfo | None:
         """The session only if ``owner_id`` created it: anyone else sees nothing."""
@@ -389,7 +401,9 @@ class Store:
         )
         return [
             (
-                SessionInfo(r["code"], r["owner_id"], r["quiz_id"], r["title"], r["created_at"], r["closed_at"]),
+                SessionInfo(
+                    r["code"], r["owner_id"], r["quiz_id"], r["title"], r["created_at"], r["closed_at"]
+                ),
                 int(r["n_people"]),
                 int(r["n_done"]),
             )
@@ -398,7 +412,9 @@ class Store:
 
     def close_session(self, code: str) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE sessions SET closed_at = ? WHERE code = ? AND closed_at IS NULL", (time.time(), code))
+            db.execute(
+                "UPDATE sessions SET closed_at = ? WHERE code = ? AND closed_at IS NULL", (time.time(), code)
+            )
 
     def join_session(self, code: str, user_id: str, first_name: str, username: str) -> None:
         with self.transaction() as db:
@@ -436,7 +452,9 @@ class Store:
         row = self._one("SELECT * FROM group_games WHERE chat_id = ?", (chat_id,))
         if row is None:
             return None
-        return GroupGame(row["chat_id"], row["quiz_id"], row["lang"], row["position"], row["poll_id"], row["started_by"])
+        return GroupGame(
+            row["chat_id"], row["quiz_id"], row["lang"], row["position"], row["poll_id"], row["started_by"]
+        )
 
     def group_game_by_poll(self, poll_id: str) -> GroupGame | None:
         row = self._one("SELECT chat_id FROM group_games WHERE poll_id = ?", (poll_id,))
@@ -444,11 +462,16 @@ class Store:
 
     def set_group_poll(self, chat_id: str, position: int, poll_id: str) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE group_games SET position = ?, poll_id = ? WHERE chat_id = ?", (position, poll_id, chat_id))
+            db.execute(
+                "UPDATE group_games SET position = ?, poll_id = ? WHERE chat_id = ?",
+                (position, poll_id, chat_id),
+            )
 
     def record_group_vote(self, chat_id: str, poll_id: str, user_id: str, name: str, correct: bool) -> bool:
         with self.transaction() as db:
-            if db.execute("SELECT 1 FROM group_votes WHERE poll_id = ? AND user_id = ?", (poll_id, user_id)).fetchone():
+            if db.execute(
+                "SELECT 1 FROM group_votes WHERE poll_id = ? AND user_id = ?", (poll_id, user_id)
+            ).fetchone():
                 return False
             db.execute("INSERT INTO group_votes(poll_id, user_id) VALUES (?, ?)", (poll_id, user_id))
             db.execute(

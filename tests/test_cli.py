@@ -15,11 +15,18 @@ from cyberhygiene.engine import Engine
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     return subprocess.run(
         [sys.executable, str(ROOT / "bot.py"), *args],
-        input=stdin, capture_output=True, text=True, cwd=cwd, env={**base, **(env or {})}, timeout=120,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**base, **(env or {})},
+        timeout=120,
     )
 
 
@@ -85,7 +92,9 @@ def test_no_command_without_token_starts_console(tmp_path: Path) -> None:
 
 
 def test_module_entry_point_and_help() -> None:
-    out = subprocess.run([sys.executable, "-m", "cyberhygiene", "--help"], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "cyberhygiene", "--help"], capture_output=True, text=True, cwd=ROOT
+    )
     assert out.returncode == 0
     for command in ("chat", "telegram", "match", "evaluate", "validate"):
         assert command in out.stdout
@@ -109,6 +118,8 @@ def test_console_numbers_press_choices_and_ctrl_d(engine: Engine) -> None:
 
 def test_console_spanish_conversation(engine: Engine) -> None:
     out = io.StringIO()
-    ConsoleChat(engine, io.StringIO("me llego un mensaje de que mi paquete esta retenido\nsalir\n"), out).run()
+    ConsoleChat(
+        engine, io.StringIO("me llego un mensaje de que mi paquete esta retenido\nsalir\n"), out
+    ).run()
     text = out.getvalue()
     assert "7726" in text and "Fuentes oficiales" in text

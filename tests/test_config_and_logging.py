@@ -98,9 +98,7 @@ def test_database_url_forms(url: str, path: str) -> None:
     assert load_settings({"DATABASE_URL": url}).database_path == path
 
 
-@pytest.mark.parametrize(
-    "url", ["postgres://user@host/db", "mysql://x/y", "https://example.com/db"]
-)
+@pytest.mark.parametrize("url", ["postgres://user@host/db", "mysql://x/y", "https://example.com/db"])
 def test_database_url_bad_scheme(url: str) -> None:
     scheme = url.split(":")[0]
     with pytest.raises(ConfigError, match=f"'{scheme}'"):
@@ -188,9 +186,7 @@ def restore_logging() -> Iterator[None]:
     """Undo configure_logging: root handlers and level, and the httpx/httpcore levels."""
     root = logging.getLogger()
     handlers, level = [h for h in root.handlers if _ours(h)], root.level
-    noisy = {
-        name: logging.getLogger(name).level for name in ("httpx", "httpcore", "cyberhygiene.test")
-    }
+    noisy = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "cyberhygiene.test")}
     yield
     for h in list(root.handlers):
         if _ours(h):
@@ -227,9 +223,7 @@ def test_token_in_the_message(output: io.StringIO) -> None:
 
 
 def test_token_in_percent_args(output: io.StringIO) -> None:
-    LOG.debug(
-        "HTTP Request: %s %s %r", "POST", f"https://api.telegram.org/bot{TOKEN}/getMe", {"t": TOKEN}
-    )
+    LOG.debug("HTTP Request: %s %s %r", "POST", f"https://api.telegram.org/bot{TOKEN}/getMe", {"t": TOKEN})
     text = output.getvalue()
     _assert_clean(text)
     assert "HTTP Request: POST https://api.telegram.org/bot[REDACTED]/getMe" in text
@@ -247,10 +241,7 @@ def test_token_in_an_exception_message(output: io.StringIO) -> None:
     text = output.getvalue()
     _assert_clean(text)
     assert "Traceback (most recent call last)" in text
-    assert (
-        "RuntimeError: connection to https://api.telegram.org/bot[REDACTED]/getUpdates failed"
-        in text
-    )
+    assert "RuntimeError: connection to https://api.telegram.org/bot[REDACTED]/getUpdates failed" in text
     assert "ValueError: [REDACTED]" in text
 
 

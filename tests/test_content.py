@@ -41,7 +41,10 @@ def test_answers_render_within_limits(kb: KnowledgeBase, shared_engine: Engine) 
             assert html_error(html) is None, (iid, lang, html_error(html))
             assert markup.plain_length(kb.answers[iid].text[lang]) < 1000, (iid, lang)
             assert utf16_len(reply.plain()) < 4096
-            assert 2 <= len(reply.choices) <= 6 or iid in {"goodbye", "thanks", "greeting"}, (iid, len(reply.choices))
+            assert 2 <= len(reply.choices) <= 6 or iid in {"goodbye", "thanks", "greeting"}, (
+                iid,
+                len(reply.choices),
+            )
 
 
 def test_sources_are_official_https(kb: KnowledgeBase) -> None:
@@ -68,12 +71,16 @@ def test_contact_details_carry_a_date(kb: KnowledgeBase) -> None:
             assert answer.checked, answer.id
 
 
-SPAIN_ONLY = re.compile(r"\b(m[oó]vil|ordenador|vosotros|vuestr[oa]s?|coger|vale\b|os\s+(?:recomendamos|pedimos))", re.I)
+SPAIN_ONLY = re.compile(
+    r"\b(m[oó]vil|ordenador|vosotros|vuestr[oa]s?|coger|vale\b|os\s+(?:recomendamos|pedimos))", re.I
+)
 
 
 def test_spanish_is_mexican_and_informal(kb: KnowledgeBase) -> None:
     texts = [a.text["es"] for a in kb.answers.values()] + [v["es"] for v in kb.ui.values()]
-    texts += [q.question["es"] + " " + q.explanation["es"] for quiz in kb.quizzes.values() for q in quiz.questions]
+    texts += [
+        q.question["es"] + " " + q.explanation["es"] for quiz in kb.quizzes.values() for q in quiz.questions
+    ]
     for text in texts:
         assert not SPAIN_ONLY.search(text), text[:80]
         assert not re.search(r"\busted(es)?\b", text, re.I), text[:80]
@@ -82,7 +89,12 @@ def test_spanish_is_mexican_and_informal(kb: KnowledgeBase) -> None:
 def test_no_unconfirmed_facts(kb: KnowledgeBase) -> None:
     """Facts the fact sheet marks unconfirmed ([U]) never appear."""
     everything = " ".join(t for a in kb.answers.values() for t in a.text.values())
-    everything += " ".join(q.explanation[lang] + q.question[lang] for quiz in kb.quizzes.values() for q in quiz.questions for lang in LANGS)
+    everything += " ".join(
+        q.explanation[lang] + q.question[lang]
+        for quiz in kb.quizzes.values()
+        for q in quiz.questions
+        for lang in LANGS
+    )
     for unconfirmed in ("7.7 billion", "7,700 millones", "86.8", "March 2020", "marzo de 2020"):
         assert unconfirmed not in everything
 

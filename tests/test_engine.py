@@ -70,14 +70,19 @@ def test_language_preference_order(engine: Engine) -> None:
     assert engine.handle(Incoming("d", text="español"))[0].lang == "es"
     assert engine.store.get_prefs("d").pinned and engine.store.get_prefs("d").lang == "es"
     # a clearly English question is still answered in English
-    assert engine.handle(Incoming("d", text="how do I set up two factor authentication on my email"))[0].lang == "en"
+    assert (
+        engine.handle(Incoming("d", text="how do I set up two factor authentication on my email"))[0].lang
+        == "en"
+    )
 
 
 def test_commands_in_both_languages(engine: Engine, kb: KnowledgeBase) -> None:
     for lang in ("en", "es"):
         engine.store.set_lang("u", lang, pinned=True)
         assert engine.handle(Incoming("u", text="/start"))[0].text == kb.ui["welcome"][lang]
-        assert engine.handle(Incoming("u", text="/help"))[0].text.startswith(kb.answers["help"].text[lang].strip()[:20])
+        assert engine.handle(Incoming("u", text="/help"))[0].text.startswith(
+            kb.answers["help"].text[lang].strip()[:20]
+        )
         assert engine.handle(Incoming("u", text="/topics"))[0].text == kb.ui["topics_intro"][lang]
         assert engine.handle(Incoming("u", text="/nonsense"))[0].text == kb.ui["unknown_command"][lang]
         assert engine.handle(Incoming("u", text="/cancel"))[0].text == kb.ui["cancelled"][lang]
@@ -95,17 +100,24 @@ def test_every_topic_menu_entry_answers(engine: Engine, kb: KnowledgeBase) -> No
             assert p is not None
             if p.kind == payloads.ANSWER:
                 seen.add(p.args[0])
-                assert engine.handle(Incoming("u", payload=c.payload))[0].text == engine.answer(p.args[0], "en").text
+                assert (
+                    engine.handle(Incoming("u", payload=c.payload))[0].text
+                    == engine.answer(p.args[0], "en").text
+                )
     catalog = {i for i in kb.intents if i not in {"greeting", "goodbye", "thanks", "quiz"}}
     assert catalog <= seen, f"topics missing from the menu: {catalog - seen}"
 
 
 def test_flood_protection_notices_once_then_ignores(kb: KnowledgeBase) -> None:
     now = [0.0]
-    engine = Engine(kb, open_store(":memory:"), Settings(flood_messages=3, flood_window=10.0), clock=lambda: now[0])
+    engine = Engine(
+        kb, open_store(":memory:"), Settings(flood_messages=3, flood_window=10.0), clock=lambda: now[0]
+    )
     replies = [engine.handle(Incoming("spam", text="hola")) for _ in range(6)]
     assert all(r for r in replies[:3])
-    assert replies[3][0].text == kb.ui["flood_notice"]["en"] or replies[3][0].text == kb.ui["flood_notice"]["es"]
+    assert (
+        replies[3][0].text == kb.ui["flood_notice"]["en"] or replies[3][0].text == kb.ui["flood_notice"]["es"]
+    )
     assert replies[4] == [] and replies[5] == []
     assert engine.handle(Incoming("someone_else", text="hola")), "other users are unaffected"
     now[0] = 25.0
@@ -135,5 +147,7 @@ def test_no_print_outside_console_channel() -> None:
         if path.name in {"console.py", "cli.py"}:
             continue
         tree = ast.parse(path.read_text("utf-8"))
-        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"]
+        calls = [
+            n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"
+        ]
         assert not calls, f"print() in {path}"

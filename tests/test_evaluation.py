@@ -15,8 +15,18 @@ from cyberhygiene.normalize import normalize
 
 DATA = Path(__file__).resolve().parent / "data"
 ISSUE_2_INTENTS = {
-    "greeting", "goodbye", "thanks", "help", "about_bot", "bot_privacy",
-    "passwords", "mfa", "phishing", "report_us", "report_mx", "us_mx_working_group",
+    "greeting",
+    "goodbye",
+    "thanks",
+    "help",
+    "about_bot",
+    "bot_privacy",
+    "passwords",
+    "mfa",
+    "phishing",
+    "report_us",
+    "report_mx",
+    "us_mx_working_group",
 }
 
 

@@ -66,9 +66,7 @@ async def fake() -> AsyncIterator[FakeBotAPI]:
 @pytest_asyncio.fixture
 async def bot(fake: FakeBotAPI) -> AsyncIterator[telegram.Bot]:
     """A real, initialised PTB bot talking to the fake."""
-    async with telegram.Bot(
-        fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url
-    ) as tg_bot:
+    async with telegram.Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url) as tg_bot:
         yield tg_bot
 
 
@@ -110,10 +108,7 @@ async def test_send_message_ok_and_recorded(fake: FakeBotAPI, bot: telegram.Bot)
 
 @pytest.mark.asyncio
 async def test_html_message_gets_entities(bot: telegram.Bot) -> None:
-    text = (
-        '<b>Bold</b> &amp; <i>it</i> <a href="https://ex.com/?a=1&amp;b=2">link</a>'
-        " 🙂 <code>x</code>"
-    )
+    text = '<b>Bold</b> &amp; <i>it</i> <a href="https://ex.com/?a=1&amp;b=2">link</a> 🙂 <code>x</code>'
     message = await bot.send_message(USER, text, parse_mode=ParseMode.HTML)
     assert message.text == "Bold & it link 🙂 x"
     by_type = {e.type: e for e in message.entities}
@@ -598,9 +593,7 @@ async def test_edit_delete_and_markup(fake: FakeBotAPI, bot: telegram.Bot) -> No
 async def test_set_my_commands_per_language(fake: FakeBotAPI, bot: telegram.Bot) -> None:
     assert await bot.set_my_commands([BotCommand("start", "Start")]) is True
     ru_commands = [BotCommand("start", "Начать"), BotCommand("quiz", "Викторина")]
-    assert await bot.set_my_commands(
-        ru_commands, scope=BotCommandScopeAllPrivateChats(), language_code="ru"
-    )
+    assert await bot.set_my_commands(ru_commands, scope=BotCommandScopeAllPrivateChats(), language_code="ru")
     call = fake.calls("setMyCommands")[-1]
     assert call.params["language_code"] == "ru"
     assert call.params["scope"] == {"type": "all_private_chats"}
@@ -629,9 +622,7 @@ async def test_webhook_set_info_and_delivery(fake: FakeBotAPI, bot: telegram.Bot
     received: list[tuple[dict[str, Any], str | None]] = []
 
     async def receive(request: web.Request) -> web.Response:
-        received.append(
-            (await request.json(), request.headers.get("X-Telegram-Bot-Api-Secret-Token"))
-        )
+        received.append((await request.json(), request.headers.get("X-Telegram-Bot-Api-Secret-Token")))
         return web.Response(text="ok")
 
     app = web.Application()

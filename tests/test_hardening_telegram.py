@@ -19,7 +19,9 @@ from tests.tg_harness import ROOT_DIR, running_bot
 ANA, BETO, CARLA = 3001, 3002, 3003
 
 
-async def test_dropped_connection_is_retried_and_reply_arrives_once(kb: KnowledgeBase, tmp_path: Path) -> None:
+async def test_dropped_connection_is_retried_and_reply_arrives_once(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
     async with running_bot(kb, tmp_path) as bot:
         bot.fake.drop_connection_next("sendMessage")
         bot.fake.message(ANA, "what is phishing")
@@ -56,7 +58,9 @@ async def test_one_user_in_order_other_users_concurrently(kb: KnowledgeBase, tmp
         assert beto[0].time < ana[0].time, "Beto was answered while Ana's slow reply was in flight"
 
 
-async def test_blocked_user_is_not_retried_and_logged_once(kb: KnowledgeBase, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_blocked_user_is_not_retried_and_logged_once(
+    kb: KnowledgeBase, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.WARNING, logger="cyberhygiene.channels.telegram")
     async with running_bot(kb, tmp_path) as bot:
         bot.fake.blocked_chats.add(ANA)
@@ -90,8 +94,13 @@ async def _start_bot(fake: FakeBotAPI, db: Path) -> asyncio.subprocess.Process:
         "LOG_LEVEL": "INFO",
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT_DIR / "bot.py"), "telegram", env=env, cwd=str(ROOT_DIR),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        str(ROOT_DIR / "bot.py"),
+        "telegram",
+        env=env,
+        cwd=str(ROOT_DIR),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -135,7 +144,14 @@ async def test_sigkill_at_random_moments_never_corrupts(kb: KnowledgeBase, tmp_p
                     n = len(fake.sent_messages(ANA))
                     if step == 0:
                         fake.message(ANA, "/start quiz_passwords_mfa")
-                    await fake.wait_for(None, lambda c, n=n: len(fake.sent_messages(ANA)) > n and any(d.startswith("1:qa:") for d in _buttons(fake.sent_messages(ANA)[-1])), timeout=20)
+                    await fake.wait_for(
+                        None,
+                        lambda c, n=n: (
+                            len(fake.sent_messages(ANA)) > n
+                            and any(d.startswith("1:qa:") for d in _buttons(fake.sent_messages(ANA)[-1]))
+                        ),
+                        timeout=20,
+                    )
                     answers = [d for d in _buttons(fake.sent_messages(ANA)[-1]) if d.startswith("1:qa:")]
                     qi = int(answers[0].split(":")[3])
                     n = len(fake.sent_messages(ANA))
@@ -143,9 +159,17 @@ async def test_sigkill_at_random_moments_never_corrupts(kb: KnowledgeBase, tmp_p
                     if step == 2:
                         await asyncio.sleep(0.02 * round_)  # kill with this answer in flight
                         break
-                    await fake.wait_for(None, lambda c, n=n: any(d.startswith("1:qn:") for m in fake.sent_messages(ANA)[n:] for d in _buttons(m)), timeout=20)
+                    await fake.wait_for(
+                        None,
+                        lambda c, n=n: any(
+                            d.startswith("1:qn:") for m in fake.sent_messages(ANA)[n:] for d in _buttons(m)
+                        ),
+                        timeout=20,
+                    )
                     confirmed += 1
-                    nxt = [d for m in fake.sent_messages(ANA)[n:] for d in _buttons(m) if d.startswith("1:qn:")]
+                    nxt = [
+                        d for m in fake.sent_messages(ANA)[n:] for d in _buttons(m) if d.startswith("1:qn:")
+                    ]
                     fake.callback_query(ANA, nxt[0], check_buttons=False)
             finally:
                 proc.send_signal(signal.SIGKILL)

@@ -25,9 +25,7 @@ def entities_of(html: str) -> tuple[str, list[tuple[str, str]]]:
     covered = []
     for e in parsed.entities:
         start, length = int(e["offset"]), int(e["length"])
-        covered.append(
-            (str(e["type"]), text16[2 * start : 2 * (start + length)].decode("utf-16-le"))
-        )
+        covered.append((str(e["type"]), text16[2 * start : 2 * (start + length)].decode("utf-16-le")))
     return parsed.text, covered
 
 
@@ -73,10 +71,7 @@ def test_double_quote_cannot_break_out_of_href() -> None:
 
 def test_inline_markup_renders_to_telegram_tags() -> None:
     html = to_html("**bold** __italic__ `code` [link](https://www.cisa.gov/x)")
-    assert (
-        html
-        == '<b>bold</b> <i>italic</i> <code>code</code> <a href="https://www.cisa.gov/x">link</a>'
-    )
+    assert html == '<b>bold</b> <i>italic</i> <code>code</code> <a href="https://www.cisa.gov/x">link</a>'
     text, covered = entities_of(html)
     assert text == "bold italic code link"
     assert sorted(covered) == [
@@ -131,9 +126,7 @@ def test_blockquote_groups_consecutive_quote_lines() -> None:
         "That is a scam."
     )
     text, covered = entities_of(html)
-    assert (
-        text == "Look at this:\nYour package is held.\nPay $1 at https-not-a-link\nThat is a scam."
-    )
+    assert text == "Look at this:\nYour package is held.\nPay $1 at https-not-a-link\nThat is a scam."
     assert covered == [("blockquote", "Your package is held.\nPay $1 at https-not-a-link")]
 
 
@@ -263,9 +256,7 @@ def test_escaped_text_inside_markup_stays_inside(name: str, other: str) -> None:
         ("go [here](javascript:alert(1)) now", 1, 4, "not a well-formed https URL"),
     ],
 )
-def test_markup_errors_name_line_and_column(
-    src: str, line: int, column: int, fragment: str
-) -> None:
+def test_markup_errors_name_line_and_column(src: str, line: int, column: int, fragment: str) -> None:
     with pytest.raises(MarkupError) as info:
         markup.check(src)
     err = info.value

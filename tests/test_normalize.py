@@ -54,9 +54,7 @@ def test_fold_squeezes_three_or_more_repeats(text: str, folded: str) -> None:
     assert fold(text) == folded
 
 
-@pytest.mark.parametrize(
-    "word", ["llamada", "correo", "llorar", "carro", "good", "coffee", "accesso", "zz"]
-)
+@pytest.mark.parametrize("word", ["llamada", "correo", "llorar", "carro", "good", "coffee", "accesso", "zz"])
 def test_fold_keeps_double_letters(word: str) -> None:
     assert fold(word) == word
 
@@ -202,10 +200,7 @@ def real_lexicon() -> Lexicon:
     data, problems = yamlsrc.load_file(ROOT / "intents" / "lexicon.yaml")
     assert problems == []
     return Lexicon(
-        {
-            lang: {str(k): str(v) for k, v in table.items()}
-            for lang, table in data["lexicon"].items()
-        }
+        {lang: {str(k): str(v) for k, v in table.items()} for lang, table in data["lexicon"].items()}
     )
 
 

@@ -41,7 +41,6 @@ CAPTION_LIMIT = 1024
 LANGS = {"en", "es"}
 
 
-
 def props(max_examples: int, **kw: object) -> settings:
     """Our settings: no deadline (SQLite, PNGs), fixtures shared by examples, no example database
     written into the project."""
@@ -52,6 +51,7 @@ def props(max_examples: int, **kw: object) -> settings:
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         **kw,  # type: ignore[arg-type]
     )
+
 
 _ids = itertools.count(1_000_000)
 
@@ -130,7 +130,9 @@ any_text = st.one_of(
     st.none(),
 )
 chat_types = st.sampled_from(["private", "private", "group", "supergroup", "channel"])
-language_codes = st.one_of(st.none(), st.sampled_from(["en", "es", "es-MX", "EN", "fr", "", "e"]), st.text(max_size=6))
+language_codes = st.one_of(
+    st.none(), st.sampled_from(["en", "es", "es-MX", "EN", "fr", "", "e"]), st.text(max_size=6)
+)
 names = st.one_of(st.just(""), nasty_text, st.text(max_size=80))
 
 
@@ -237,11 +239,18 @@ def payload_strategy(attempt_ids: list[int]) -> st.SearchStrategy[str]:
         st.builds(lambda a: f"1:qn:{a}", num),
         st.builds(lambda s: f"1:a:{s}", st.text(max_size=50)),
         st.builds(lambda s: f"1:g:{s}", st.text(max_size=50)),
-        st.builds(lambda s: f"1:qs:{s}", st.one_of(st.text(max_size=50), st.sampled_from(QUIZ_IDS).map(str.upper))),
-        st.builds(lambda s: f"1:sj:{s}", st.one_of(st.text(max_size=30), st.from_regex(r"[A-Za-z0-9]{6,20}", fullmatch=True))),
+        st.builds(
+            lambda s: f"1:qs:{s}", st.one_of(st.text(max_size=50), st.sampled_from(QUIZ_IDS).map(str.upper))
+        ),
+        st.builds(
+            lambda s: f"1:sj:{s}",
+            st.one_of(st.text(max_size=30), st.from_regex(r"[A-Za-z0-9]{6,20}", fullmatch=True)),
+        ),
         st.builds(lambda s: f"1:l:{s}", st.text(max_size=4)),
         st.builds(lambda s: f"1:f:{s}", st.text(max_size=4)),
-        st.sampled_from(["2:m", "0:m", "1:m:", "1:m:x", "1", "1:", ":", "", "1:ql:", "1:a:" + "a" * 41, "1:a:" + "a" * 70]),
+        st.sampled_from(
+            ["2:m", "0:m", "1:m:", "1:m:x", "1", "1:", ":", "", "1:ql:", "1:a:" + "a" * 41, "1:a:" + "a" * 70]
+        ),
         # mutations of valid payloads: truncated, extended, version bumped
         st.builds(lambda p, n: p[:n], valid, st.integers(0, 20)),
         st.builds(lambda p, s: p + s, valid, st.text(max_size=10)),
@@ -281,7 +290,9 @@ def test_arbitrary_payloads_never_raise(
     user = fresh_id()
     if own_quiz:
         engine.handle(Incoming(user_id=user, text=f"/quiz {quiz_id}"))
-    for payload in data.draw(st.lists(payload_strategy([victim_attempt, victim_attempt + 1]), min_size=1, max_size=3)):
+    for payload in data.draw(
+        st.lists(payload_strategy([victim_attempt, victim_attempt + 1]), min_size=1, max_size=3)
+    ):
         chat_type = data.draw(chat_types)
         check_replies(engine.handle(incoming(user, chat_type, payload=payload)))
     assert attempt_state(engine, victim_attempt) == before
@@ -332,7 +343,9 @@ def test_forged_quiz_answers_are_stale_and_change_nothing(
     in_quiz=st.booleans(),
     real_session=st.booleans(),
 )
-def test_start_deep_links(mem_engine: Engine, arg: str, chat_type: str, in_quiz: bool, real_session: bool) -> None:
+def test_start_deep_links(
+    mem_engine: Engine, arg: str, chat_type: str, in_quiz: bool, real_session: bool
+) -> None:
     engine = mem_engine
     uid = fresh_id()
     if in_quiz:
@@ -360,7 +373,7 @@ def test_start_deep_links(mem_engine: Engine, arg: str, chat_type: str, in_quiz:
 NASTY_TITLES = [
     "<b>x</b> **y** [z](https://e.com) & `c`",
     "<i>t</i> __u__ > quote - bullet &amp; &lt;b&gt;",
-    "\\*not bold\\* ` [a]( <a href=\"https://evil.example\">click</a>",
+    '\\*not bold\\* ` [a]( <a href="https://evil.example">click</a>',
     "{title} {0} %s <script>alert(1)</script>",
 ]
 
@@ -373,11 +386,17 @@ def flat(text: str) -> str:
 @props(150)
 @given(
     title=st.one_of(st.sampled_from(NASTY_TITLES), nasty_text, st.text(max_size=150)),
-    first_name=st.one_of(st.sampled_from([t.replace("x", "Ann") for t in NASTY_TITLES]), nasty_text, st.text(min_size=1, max_size=250)),
+    first_name=st.one_of(
+        st.sampled_from([t.replace("x", "Ann") for t in NASTY_TITLES]),
+        nasty_text,
+        st.text(min_size=1, max_size=250),
+    ),
     username=st.one_of(st.just(""), st.sampled_from(["ann_b", "<b>u</b>", "**u**"]), nasty_text),
     quiz_id=st.sampled_from(QUIZ_IDS),
 )
-def test_user_text_is_shown_literally(engine: Engine, title: str, first_name: str, username: str, quiz_id: str) -> None:
+def test_user_text_is_shown_literally(
+    engine: Engine, title: str, first_name: str, username: str, quiz_id: str
+) -> None:
     trainer, trainee = fresh_id(), fresh_id()
     created = engine.handle(Incoming(user_id=trainer, text=f"/newsession {quiz_id} {title}"))
     check_replies(created)
@@ -386,7 +405,9 @@ def test_user_text_is_shown_literally(engine: Engine, title: str, first_name: st
     assert info.title == shown_title
 
     # the trainee opens the link, presses Start and answers every question with the first option
-    replies = engine.handle(Incoming(user_id=trainee, text=f"/start s_{info.code}", first_name=first_name, username=username))
+    replies = engine.handle(
+        Incoming(user_id=trainee, text=f"/start s_{info.code}", first_name=first_name, username=username)
+    )
     check_replies(replies)
     assert shown_title in replies[0].plain()
     join = choice_of(replies, payloads.SESSION_JOIN)
@@ -408,7 +429,10 @@ def test_user_text_is_shown_literally(engine: Engine, title: str, first_name: st
         check_reply(reply)
     name = flat(first_name[:200]) or "?"
     user = flat(username[:100])
-    for reply, expected in ((listing[0], [shown_title]), (results[0], [shown_title, name] + ([f"(@{user})"] if user else []))):
+    for reply, expected in (
+        (listing[0], [shown_title]),
+        (results[0], [shown_title, name] + ([f"(@{user})"] if user else [])),
+    ):
         plain, rendered = reply.plain(), reply.html()
         for text in expected:
             assert text in plain, (text, plain)
@@ -478,7 +502,14 @@ def test_poll_answers_return_nothing(
     voter = fresh_id()
     vote = PollAnswer(real if poll_id == "REAL" else poll_id, tuple(option_ids))
     for _ in range(2):  # voting twice (or retracting) is fine too
-        msg = Incoming(user_id=voter, chat_id=chat, chat_type="group", first_name=first_name, username=username, poll_answer=vote)
+        msg = Incoming(
+            user_id=voter,
+            chat_id=chat,
+            chat_type="group",
+            first_name=first_name,
+            username=username,
+            poll_answer=vote,
+        )
         assert engine.handle(msg) == []
     # the leaderboard with the voter's name still renders
     check_replies(engine.handle(Incoming(user_id=starter, chat_id=chat, chat_type="group", text="/stopquiz")))
@@ -505,7 +536,10 @@ def _chunks_with_timeout(text: str, seconds: float = 0.5) -> list[str]:
 
 
 @props(150)
-@given(lines=st.lists(st.one_of(nasty_text, st.text(max_size=200)), min_size=1, max_size=15), repeat=st.integers(1, 40))
+@given(
+    lines=st.lists(st.one_of(nasty_text, st.text(max_size=200)), min_size=1, max_size=15),
+    repeat=st.integers(1, 40),
+)
 def test_chunks_of_many_short_escaped_lines(lines: list[str], repeat: int) -> None:
     source = "\n".join(markup.escape(line) for line in lines * repeat)
     pieces = _chunks_with_timeout(source)

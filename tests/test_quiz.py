@@ -17,7 +17,12 @@ from cyberhygiene.store import Store, open_store
 
 
 def choice(replies: list[Reply], kind: str) -> list[Choice]:
-    return [c for r in replies for c in r.choices if c.payload.startswith(f"1:{kind}:") or c.payload == f"1:{kind}"]
+    return [
+        c
+        for r in replies
+        for c in r.choices
+        if c.payload.startswith(f"1:{kind}:") or c.payload == f"1:{kind}"
+    ]
 
 
 def press(engine: Engine, user: str, payload: str, **kw: str) -> list[Reply]:
@@ -143,7 +148,7 @@ def test_console_quiz_by_numbers(kb: KnowledgeBase, store: Store) -> None:
 def _session(engine: Engine, trainer: str, title: str = "Clase 3B") -> str:
     replies = engine.handle(Incoming(trainer, text=f"/newsession phishing_links {title}"))
     assert replies[1].attachment is not None and replies[1].attachment.data.startswith(b"\x89PNG")
-    (info, _, _), = engine.store.sessions_of(trainer)
+    ((info, _, _),) = engine.store.sessions_of(trainer)
     assert info.code in replies[0].plain() and f"start=s_{info.code}" in replies[0].plain()
     return info.code
 
@@ -221,13 +226,17 @@ def test_group_quiz_polls_and_leaderboard(engine: Engine, kb: KnowledgeBase) -> 
     assert "basics" in usage[0].plain()
     started = engine.handle(Incoming("host", text="/quiz basics", **group))
     poll = started[-1].poll
-    assert poll is not None and poll.position == 0 and poll.correct == kb.quizzes["basics"].questions[0].answer
+    assert (
+        poll is not None and poll.position == 0 and poll.correct == kb.quizzes["basics"].questions[0].answer
+    )
     assert "already" in engine.handle(Incoming("x", text="/quiz basics", **group))[0].plain()
     engine.quiz.poll_sent("-77", 0, "poll-0")
     from cyberhygiene.messages import PollAnswer
 
     engine.handle(Incoming("a", first_name="Ana", poll_answer=PollAnswer("poll-0", (poll.correct,))))
-    engine.handle(Incoming("b", first_name="<Beto>", poll_answer=PollAnswer("poll-0", ((poll.correct + 1) % 2,))))
+    engine.handle(
+        Incoming("b", first_name="<Beto>", poll_answer=PollAnswer("poll-0", ((poll.correct + 1) % 2,)))
+    )
     engine.handle(Incoming("a", first_name="Ana", poll_answer=PollAnswer("poll-0", (poll.correct,))))  # twice
     nxt = engine.quiz.group_next("-77", 0)
     assert nxt[0].poll is not None and nxt[0].poll.position == 1

@@ -10,7 +10,6 @@ import signal
 import sys
 from pathlib import Path
 
-from cyberhygiene import payloads
 from cyberhygiene.knowledge import KnowledgeBase
 from cyberhygiene.store import open_store
 from tests.fakes.bot_api import Call, FakeBotAPI
@@ -21,11 +20,21 @@ GROUP = -100900
 
 
 def answer_buttons(calls: list[Call]) -> list[str]:
-    return [b["callback_data"] for c in calls for b in buttons(c) if b.get("callback_data", "").startswith("1:qa:")]
+    return [
+        b["callback_data"]
+        for c in calls
+        for b in buttons(c)
+        if b.get("callback_data", "").startswith("1:qa:")
+    ]
 
 
 def next_button(calls: list[Call]) -> str | None:
-    found = [b["callback_data"] for c in calls for b in buttons(c) if b.get("callback_data", "").startswith("1:qn:")]
+    found = [
+        b["callback_data"]
+        for c in calls
+        for b in buttons(c)
+        if b.get("callback_data", "").startswith("1:qn:")
+    ]
     return found[0] if found else None
 
 
@@ -65,7 +74,7 @@ async def test_trainer_session_from_link_to_csv(kb: KnowledgeBase, tmp_path: Pat
         created = await bot.say(TRAINER, "/newsession basics Taller <b>ONG</b>")
         assert [c.method for c in created] == ["sendMessage", "sendPhoto"]
         assert created[1].files and next(iter(created[1].files.values())).data.startswith(b"\x89PNG")
-        (info, _, _), = bot.store.sessions_of(str(TRAINER))
+        ((info, _, _),) = bot.store.sessions_of(str(TRAINER))
         assert f"https://t.me/CyberHygieneTestBot?start=s_{info.code}" in created[0].params["text"]
         assert "&lt;b&gt;ONG&lt;/b&gt;" in created[0].params["text"]
 
@@ -118,7 +127,9 @@ async def test_group_quiz_with_polls_and_leaderboard(kb: KnowledgeBase, tmp_path
         bot.fake.poll_answer(ANA, poll_id, [quiz.questions[0].answer], first_name="Ana")
         bot.fake.poll_answer(LUIS, poll_id, [(quiz.questions[0].answer + 1) % 2], first_name="Luis")
         second = await bot.fake.wait_for("sendPoll", ok=True, count=2, timeout=15)
-        bot.fake.poll_answer(LUIS, second[1].result["poll"]["id"], [quiz.questions[1].answer], first_name="Luis")
+        bot.fake.poll_answer(
+            LUIS, second[1].result["poll"]["id"], [quiz.questions[1].answer], first_name="Luis"
+        )
         await bot.fake.wait_idle(quiet=0.3)
         board = text_of(await bot.say(ANA, "/stopquiz", chat_id=GROUP))
         assert "Ana: 1/" in board and "Luis: 1/" in board
@@ -133,8 +144,13 @@ async def _bot_process(fake: FakeBotAPI, db: Path) -> asyncio.subprocess.Process
         "LOG_LEVEL": "WARNING",
     }
     return await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT_DIR / "bot.py"), "telegram", env=env, cwd=str(ROOT_DIR),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        str(ROOT_DIR / "bot.py"),
+        "telegram",
+        env=env,
+        cwd=str(ROOT_DIR),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -146,10 +162,14 @@ async def test_killed_mid_quiz_resumes(kb: KnowledgeBase, tmp_path: Path) -> Non
         try:
             await fake.wait_for("setMyCommands", timeout=30)
             fake.message(ANA, "/start quiz_passwords_mfa")
-            first = await fake.wait_for("sendMessage", lambda c: "1:qa:" in str(c.params.get("reply_markup")), ok=True, timeout=20)
+            first = await fake.wait_for(
+                "sendMessage", lambda c: "1:qa:" in str(c.params.get("reply_markup")), ok=True, timeout=20
+            )
             options = answer_buttons(first)
             fake.callback_query(ANA, options[quiz.questions[0].answer])
-            feedback = await fake.wait_for("sendMessage", lambda c: "1:qn:" in str(c.params.get("reply_markup")), ok=True, timeout=20)
+            feedback = await fake.wait_for(
+                "sendMessage", lambda c: "1:qn:" in str(c.params.get("reply_markup")), ok=True, timeout=20
+            )
             fake.callback_query(ANA, next_button(feedback) or "")
             await fake.wait_for("sendMessage", ok=True, count=3, timeout=20)
         finally:
@@ -165,7 +185,13 @@ async def test_killed_mid_quiz_resumes(kb: KnowledgeBase, tmp_path: Path) -> Non
             before = len(fake.sent_messages(ANA))
             await fake.wait_for("setMyCommands", count=4, timeout=30)
             fake.message(ANA, "/quiz")
-            resumed = await fake.wait_for("sendMessage", lambda c: "1:qa:" in str(c.params.get("reply_markup")), ok=True, count=3, timeout=20)
+            resumed = await fake.wait_for(
+                "sendMessage",
+                lambda c: "1:qa:" in str(c.params.get("reply_markup")),
+                ok=True,
+                count=3,
+                timeout=20,
+            )
             assert quiz.questions[1].question["en"] in resumed[-1].params["text"]
             assert len(fake.sent_messages(ANA)) > before
         finally:

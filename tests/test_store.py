@@ -102,13 +102,8 @@ def _make_v1(db_path: str) -> None:
     con = sqlite3.connect(db_path)
     try:
         con.executescript(store_mod.MIGRATIONS[0])
-        con.execute(
-            "INSERT INTO users(user_id, lang, lang_pinned, updated_at) VALUES ('old', 'es', 1, 1.0)"
-        )
-        con.execute(
-            "INSERT INTO users(user_id, lang, lang_pinned, updated_at) VALUES ('old2', 'en', 0, "
-            "2.0)"
-        )
+        con.execute("INSERT INTO users(user_id, lang, lang_pinned, updated_at) VALUES ('old', 'es', 1, 1.0)")
+        con.execute("INSERT INTO users(user_id, lang, lang_pinned, updated_at) VALUES ('old2', 'en', 0, 2.0)")
         con.execute("PRAGMA user_version = 1")
         con.commit()
     finally:
@@ -159,9 +154,7 @@ def test_newer_database_is_refused(db_path: str) -> None:
     con = sqlite3.connect(db_path)
     try:
         assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 5
-        assert [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")] == [
-            "future"
-        ]
+        assert [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")] == ["future"]
     finally:
         con.close()
 
@@ -313,9 +306,7 @@ def test_sessions_of_counts_people_and_finishers(store: Store) -> None:
     store.start_attempt("c", "basics", "en", session_code=s1.code)  # not finished
     listed = {info.code: (people, done) for info, people, done in store.sessions_of("teacher")}
     assert listed == {s1.code: (3, 2), s2.code: (0, 0)}
-    names = {
-        (r["user_id"], r["first_name"], r["username"]) for r in store.session_participants(s1.code)
-    }
+    names = {(r["user_id"], r["first_name"], r["username"]) for r in store.session_participants(s1.code)}
     assert ("a", "Ana", "ana_x") in names and len(names) == 3
     assert [a.user_id for a in store.session_attempts(s1.code)] == ["a", "b", "c"]
 
@@ -356,20 +347,16 @@ def test_forget_user_removes_everything(store: Store, db_path: str) -> None:
         answer_ids = {r[0] for r in con.execute("SELECT attempt_id FROM answers")}
         assert answer_ids <= attempt_ids
         assert (
-            con.execute(
-                "SELECT COUNT(*) FROM participants WHERE session_code = ?", (mine.code,)
-            ).fetchone()[0]
+            con.execute("SELECT COUNT(*) FROM participants WHERE session_code = ?", (mine.code,)).fetchone()[
+                0
+            ]
             == 0
         )
         for table in ("users", "attempts", "participants", "group_scores", "group_votes"):
-            assert (
-                con.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (me,)).fetchone()[0]
-                == 0
-            ), table
-        assert (
-            con.execute("SELECT COUNT(*) FROM sessions WHERE owner_id = ?", (me,)).fetchone()[0]
-            == 0
-        )
+            assert con.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (me,)).fetchone()[0] == 0, (
+                table
+            )
+        assert con.execute("SELECT COUNT(*) FROM sessions WHERE owner_id = ?", (me,)).fetchone()[0] == 0
     finally:
         con.close()
     # the other user's own data and session survive
@@ -420,9 +407,7 @@ def test_purge_removes_old_rows_and_keeps_recent_ones(store: Store, db_path: str
     store.finish_attempt(recent_done.id)
     recent_open = store.start_attempt("u4", "basics", "en")
     with store.transaction() as db:
-        db.execute(
-            "UPDATE unanswered SET created_at = ? WHERE text = 'recent question'", (now - DAY,)
-        )
+        db.execute("UPDATE unanswered SET created_at = ? WHERE text = 'recent question'", (now - DAY,))
         db.execute(
             "UPDATE attempts SET started_at = ?, finished_at = ? WHERE id = ?",
             (now - 2 * DAY, now - DAY, recent_done.id),
@@ -440,9 +425,7 @@ def test_purge_removes_old_rows_and_keeps_recent_ones(store: Store, db_path: str
     con = raw(db_path)
     try:  # the old attempt's answers went with it
         assert (
-            con.execute(
-                "SELECT COUNT(*) FROM answers WHERE attempt_id = ?", (old_done.id,)
-            ).fetchone()[0]
+            con.execute("SELECT COUNT(*) FROM answers WHERE attempt_id = ?", (old_done.id,)).fetchone()[0]
             == 0
         )
     finally:

@@ -158,7 +158,14 @@ async def test_server_errors_are_retried_and_blocked_chats_are_not(kb: Knowledge
         bot.fake.blocked_chats.add(BETO)
         bot.fake.message(BETO, "what is phishing")
         await bot.fake.wait_idle(quiet=0.5)
-        assert len(bot.fake.calls("sendMessage", )) == 4  # 2 failed + 1 ok + 1 refused, no retry
+        assert (
+            len(
+                bot.fake.calls(
+                    "sendMessage",
+                )
+            )
+            == 4
+        )  # 2 failed + 1 ok + 1 refused, no retry
         # the bot keeps answering others
         assert await bot.say(ALICE, "thanks")
 
@@ -211,8 +218,16 @@ async def test_webhook_mode_checks_the_secret(kb: KnowledgeBase, tmp_path: Path)
         assert "phishing" in sent[0].params["text"].lower()
 
 
-@pytest.mark.parametrize("lang,text,needle", [("en", "I got a text saying my package is held", "7726"), ("es", "me llegó un SMS de que mi paquete está retenido", "7726")])
-async def test_smishing_both_languages(kb: KnowledgeBase, tmp_path: Path, lang: str, text: str, needle: str) -> None:
+@pytest.mark.parametrize(
+    "lang,text,needle",
+    [
+        ("en", "I got a text saying my package is held", "7726"),
+        ("es", "me llegó un SMS de que mi paquete está retenido", "7726"),
+    ],
+)
+async def test_smishing_both_languages(
+    kb: KnowledgeBase, tmp_path: Path, lang: str, text: str, needle: str
+) -> None:
     async with running_bot(kb, tmp_path) as bot:
         sent = await bot.say(ALICE, text, language_code=lang)
         assert needle in text_of(sent)

@@ -56,7 +56,9 @@ def buttons(call: Call) -> list[dict[str, Any]]:
 
 
 def text_of(calls: list[Call]) -> str:
-    return "\n".join(str(c.params.get("text") or c.params.get("caption") or c.params.get("question") or "") for c in calls)
+    return "\n".join(
+        str(c.params.get("text") or c.params.get("caption") or c.params.get("question") or "") for c in calls
+    )
 
 
 @contextlib.asynccontextmanager

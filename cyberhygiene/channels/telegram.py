@@ -9,6 +9,7 @@ decides what to say.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import secrets
@@ -23,7 +24,7 @@ import httpx
 # mode); without it PTB warns on every 429, and our test suite turns warnings into errors.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-from telegram import (  # noqa: E402
+from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -34,8 +35,8 @@ from telegram import (  # noqa: E402
     Message,
     Update,
 )
-from telegram.constants import ChatType, ParseMode  # noqa: E402
-from telegram.error import (  # noqa: E402
+from telegram.constants import ChatType, ParseMode
+from telegram.error import (
     BadRequest,
     Forbidden,
     NetworkError,
@@ -43,7 +44,7 @@ from telegram.error import (  # noqa: E402
     TelegramError,
     TimedOut,
 )
-from telegram.ext import (  # noqa: E402
+from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
@@ -56,18 +57,40 @@ from telegram.ext import (  # noqa: E402
     filters,
 )
 
-from .. import markup, payloads  # noqa: E402
-from ..config import Settings  # noqa: E402
-from ..engine import Engine  # noqa: E402
-from ..messages import Choice, Incoming, PollAnswer, Reply  # noqa: E402
+from .. import markup, payloads
+from ..config import Settings
+from ..engine import Engine
+from ..messages import Choice, Incoming, PollAnswer, Reply
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # Commands shown in Telegram's menu; their descriptions are UI strings (content/ui.yaml).
 MENU_COMMANDS: dict[str, tuple[str, ...]] = {
-    "en": ("start", "help", "topics", "quiz", "language", "privacy", "forget", "cancel", "newsession", "sessions"),
-    "es": ("start", "help", "topics", "quiz", "idioma", "privacy", "forget", "cancel", "newsession", "sessions"),
+    "en": (
+        "start",
+        "help",
+        "topics",
+        "quiz",
+        "language",
+        "privacy",
+        "forget",
+        "cancel",
+        "newsession",
+        "sessions",
+    ),
+    "es": (
+        "start",
+        "help",
+        "topics",
+        "quiz",
+        "idioma",
+        "privacy",
+        "forget",
+        "cancel",
+        "newsession",
+        "sessions",
+    ),
 }
 SEND_ATTEMPTS = 5  # transient failures (5xx, timeouts, resets) are retried this many times
 BACKOFF_BASE = 0.5
@@ -128,7 +151,12 @@ def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
             button = InlineKeyboardButton(choice.label, url=choice.url)
         else:
             button = InlineKeyboardButton(choice.label, callback_data=choice.payload)
-        if rows and len(rows[-1]) == 1 and len(choice.label) <= SHORT_LABEL and len(rows[-1][0].text) <= SHORT_LABEL:
+        if (
+            rows
+            and len(rows[-1]) == 1
+            and len(choice.label) <= SHORT_LABEL
+            and len(rows[-1][0].text) <= SHORT_LABEL
+        ):
             rows[-1].append(button)
         else:
             rows.append([button])
@@ -222,7 +250,11 @@ class TelegramChannel:
             self._schedule_next(chat_id, position)
         purged = self.engine.store.purge(self.settings.retention_days)
         if purged:
-            logger.info("purged %d old record(s) past the %d-day retention period", purged, self.settings.retention_days)
+            logger.info(
+                "purged %d old record(s) past the %d-day retention period",
+                purged,
+                self.settings.retention_days,
+            )
 
     async def _post_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         for task in list(self._timers):
@@ -236,7 +268,11 @@ class TelegramChannel:
             try:
                 return await make()
             except RetryAfter as exc:
-                wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else float(exc.retry_after)
+                wait = (
+                    exc.retry_after.total_seconds()
+                    if hasattr(exc.retry_after, "total_seconds")
+                    else float(exc.retry_after)
+                )
                 logger.warning("%s to chat %s: flood control, waiting %.1fs", what, chat_id, wait)
                 await asyncio.sleep(wait)
             except Forbidden as exc:
@@ -249,7 +285,9 @@ class TelegramChannel:
                 if not _not_sent(exc):
                     # The request reached the server and the answer was slow: Telegram may have
                     # delivered it. Sending again could duplicate the reply, so we don't.
-                    logger.warning("%s to chat %s timed out waiting for Telegram's answer; not resent", what, chat_id)
+                    logger.warning(
+                        "%s to chat %s timed out waiting for Telegram's answer; not resent", what, chat_id
+                    )
                     return None
                 if attempt == SEND_ATTEMPTS:
                     logger.error("%s to chat %s failed after %d attempts: %s", what, chat_id, attempt, exc)
@@ -260,7 +298,9 @@ class TelegramChannel:
                 if attempt == SEND_ATTEMPTS:
                     logger.error("%s to chat %s failed after %d attempts: %s", what, chat_id, attempt, exc)
                     return None
-                logger.warning("%s to chat %s failed (%s), retry %d in %.1fs", what, chat_id, exc, attempt, delay)
+                logger.warning(
+                    "%s to chat %s failed (%s), retry %d in %.1fs", what, chat_id, exc, attempt, delay
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 8.0)
         return None
@@ -271,7 +311,9 @@ class TelegramChannel:
             self._permanent_failures.add(key)
             logger.warning("%s to chat %s refused, not retrying: %s", what, chat_id, exc.message)
 
-    async def send(self, chat_id: int, replies: Sequence[Reply], thread_id: int | None = None) -> list[Message]:
+    async def send(
+        self, chat_id: int, replies: Sequence[Reply], thread_id: int | None = None
+    ) -> list[Message]:
         """Send the engine's replies in order."""
         bot = self._bot()
         sent: list[Message] = []
@@ -280,34 +322,34 @@ class TelegramChannel:
                 message = await self._send_poll(chat_id, reply, thread_id)
             elif reply.attachment is not None:
                 att = reply.attachment
-                caption = markup.to_html(att.caption) if att.caption else None
-                if att.kind == "photo":
-                    message = await self._call(
-                        "sendPhoto", chat_id,
-                        lambda att=att, caption=caption: bot.send_photo(
-                            chat_id, InputFile(att.data, filename=att.filename), caption=caption,
-                            parse_mode=ParseMode.HTML, message_thread_id=thread_id,
-                        ),
-                    )
-                else:
-                    message = await self._call(
-                        "sendDocument", chat_id,
-                        lambda att=att, caption=caption: bot.send_document(
-                            chat_id, InputFile(att.data, filename=att.filename), caption=caption,
-                            parse_mode=ParseMode.HTML, message_thread_id=thread_id,
-                        ),
-                    )
+                send_file = bot.send_photo if att.kind == "photo" else bot.send_document
+                message = await self._call(
+                    "sendPhoto" if att.kind == "photo" else "sendDocument",
+                    chat_id,
+                    functools.partial(
+                        send_file,
+                        chat_id,
+                        InputFile(att.data, filename=att.filename),
+                        caption=markup.to_html(att.caption) if att.caption else None,
+                        parse_mode=ParseMode.HTML,
+                        message_thread_id=thread_id,
+                    ),
+                )
             else:
                 pieces = chunks(reply.text)
                 message = None
                 for i, piece in enumerate(pieces):
-                    markup_kb = keyboard(reply.choices) if i == len(pieces) - 1 else None
-                    html = markup.to_html(piece)
                     message = await self._call(
-                        "sendMessage", chat_id,
-                        lambda html=html, markup_kb=markup_kb: bot.send_message(
-                            chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup_kb,
-                            link_preview_options=NO_PREVIEW, message_thread_id=thread_id,
+                        "sendMessage",
+                        chat_id,
+                        functools.partial(
+                            bot.send_message,
+                            chat_id,
+                            markup.to_html(piece),
+                            parse_mode=ParseMode.HTML,
+                            reply_markup=keyboard(reply.choices) if i == len(pieces) - 1 else None,
+                            link_preview_options=NO_PREVIEW,
+                            message_thread_id=thread_id,
                         ),
                     )
             if message is not None:
@@ -319,11 +361,18 @@ class TelegramChannel:
         assert spec is not None
         bot = self._bot()
         message = await self._call(
-            "sendPoll", chat_id,
+            "sendPoll",
+            chat_id,
             lambda: bot.send_poll(
-                chat_id, spec.question, list(spec.options), is_anonymous=False, type="quiz",
-                correct_option_ids=[spec.correct], explanation=spec.explanation,
-                open_period=spec.open_period, message_thread_id=thread_id,
+                chat_id,
+                spec.question,
+                list(spec.options),
+                is_anonymous=False,
+                type="quiz",
+                correct_option_ids=[spec.correct],
+                explanation=spec.explanation,
+                open_period=spec.open_period,
+                message_thread_id=thread_id,
             ),
         )
         if message is not None and message.poll is not None:
@@ -391,7 +440,9 @@ class TelegramChannel:
             return
         incoming = self._incoming(update, text=text if message.text else None)
         replies = self.engine.handle(incoming)
-        await self.send(message.chat_id, replies, message.message_thread_id if message.is_topic_message else None)
+        await self.send(
+            message.chat_id, replies, message.message_thread_id if message.is_topic_message else None
+        )
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -406,7 +457,11 @@ class TelegramChannel:
         if parsed is not None and parsed.kind == payloads.QUIZ_ANSWER and query.message is not None:
             # The question has been answered: remove its buttons so it can't be answered twice.
             msg = query.message
-            await self._call("editMessageReplyMarkup", chat_id, lambda: self._bot().edit_message_reply_markup(chat_id, msg.message_id, reply_markup=None))
+            await self._call(
+                "editMessageReplyMarkup",
+                chat_id,
+                lambda: self._bot().edit_message_reply_markup(chat_id, msg.message_id, reply_markup=None),
+            )
         replies = self.engine.handle(self._incoming(update, payload=data))
         await self.send(chat_id, replies)
 
@@ -426,7 +481,11 @@ class TelegramChannel:
             )
             for r in found
         ]
-        await self._call("answerInlineQuery", query.from_user.id, lambda: query.answer(results, cache_time=60, is_personal=True))
+        await self._call(
+            "answerInlineQuery",
+            query.from_user.id,
+            lambda: query.answer(results, cache_time=60, is_personal=True),
+        )
 
     async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         answer = update.poll_answer
