@@ -6,6 +6,7 @@ Matching thresholds live here (not in the matcher) so they can be tuned without 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -105,14 +106,24 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default, minimum=1)
+    if value > 65535:
+        raise ConfigError(f"{name} must be a port number (1-65535), got {value}")
+    return value
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"{name} must be a finite, non-negative number, got {raw!r}")
+    return value
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -129,7 +140,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=level,
         webhook_url=env.get("TELEGRAM_WEBHOOK_URL", "").strip() or None,
         webhook_listen=env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
-        webhook_port=_int(env, "TELEGRAM_WEBHOOK_PORT", 8443, minimum=1),
+        webhook_port=_port(env, "TELEGRAM_WEBHOOK_PORT", 8443),
         webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
         bot_username=env.get("BOT_USERNAME", "").strip().lstrip("@") or "CyberHygieneBot",
         match=MatchSettings(

@@ -355,12 +355,12 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _check_markup(c: _Checker, text: str, line: int, what: str) -> None:
+def _check_markup(c: _Checker, text: str, first_line: int, what: str) -> None:
+    """``first_line`` is where the text itself starts in the file."""
     try:
         markup.check(text)
     except markup.MarkupError as exc:
-        # block scalars start on the line after the key
-        c.error(line + exc.line_no, f"{what}: markup would not render: {exc.message}")
+        c.error(first_line + exc.line_no - 1, f"{what}: markup would not render: {exc.message}")
 
 
 def _placeholders(text: str) -> set[str]:
@@ -504,7 +504,8 @@ def _load_answers(folder: Path, kb: KnowledgeBase, problems: list[Problem]) -> N
                 tmap = d["text"]
                 for lang, body in text.items():
                     line = tmap.line_of(lang) if isinstance(tmap, LDict) else d.line
-                    _check_markup(c, body, line, f"{aid}: text ({lang})")
+                    start = tmap.text_line_of(lang) if isinstance(tmap, LDict) else line
+                    _check_markup(c, body, start, f"{aid}: text ({lang})")
                     try:
                         size = markup.plain_length(body)
                     except markup.MarkupError:
@@ -571,8 +572,8 @@ def _load_ui(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> None:
             continue
         entry = ui[key]
         for lang, text in loc.items():
-            line = entry.line_of(lang) if isinstance(entry, LDict) else ui.line_of(key)
-            _check_markup(c, text, line - 1, f"ui.{key} ({lang})")
+            start = entry.text_line_of(lang) if isinstance(entry, LDict) else ui.line_of(key)
+            _check_markup(c, text, start, f"ui.{key} ({lang})")
         ph = {lang: _placeholders(t) for lang, t in loc.items()}
         if ph["en"] != ph["es"]:
             c.error(

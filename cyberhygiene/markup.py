@@ -60,7 +60,15 @@ def escape(text: str) -> str:
     return "".join("\\" + ch if ch in _PUNCT else ch for ch in flat)
 
 
-def _parse_inline(src: str, line_no: int) -> tuple[Span, ...]:
+def _parse_inline(src: str, line_no: int, offset: int = 0) -> tuple[Span, ...]:
+    try:
+        return _parse_spans(src, line_no)
+    except MarkupError as exc:
+        exc.column += offset  # columns count from the start of the source line
+        raise
+
+
+def _parse_spans(src: str, line_no: int) -> tuple[Span, ...]:
     spans: list[Span] = []
     buf: list[str] = []
     bold = italic = False
@@ -127,9 +135,9 @@ def parse(src: str) -> list[Line]:
     for n, raw in enumerate(src.strip("\n").split("\n"), start=1):
         raw = raw.rstrip()
         if raw.startswith("> ") or raw == ">":
-            lines.append(Line("quote", _parse_inline(raw[2:], n)))
+            lines.append(Line("quote", _parse_inline(raw[2:], n, offset=2)))
         elif raw.startswith("- "):
-            lines.append(Line("bullet", _parse_inline(raw[2:], n)))
+            lines.append(Line("bullet", _parse_inline(raw[2:], n, offset=2)))
         else:
             lines.append(Line("text", _parse_inline(raw, n)))
     return lines

@@ -16,13 +16,17 @@ from collections.abc import Mapping
 # means emoji, zero-width and control characters, and right-to-left marks all vanish.
 _NON_WORD = re.compile(r"[^\w]+|_+")
 _REPEATS = re.compile(r"(\D)\1{2,}")
+# Invisible characters that may sit *inside* a word (zero-width space/joiners, soft hyphen, BOM):
+# removed, not turned into a word break.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 MAX_PHRASE_WORDS = 4
 
 
 def fold(text: str) -> str:
     """Casefold, strip accents and punctuation, squeeze repeats, collapse whitespace."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = unicodedata.normalize("NFKD", text.translate(_INVISIBLE).casefold())
+    # casefold again: NFKD turns "fancy font" letters (𝐇𝐎𝐋𝐀) into plain capitals
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = _NON_WORD.sub(" ", text)
     text = _REPEATS.sub(r"\1", text)
     return " ".join(text.split())

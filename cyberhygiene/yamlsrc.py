@@ -37,10 +37,18 @@ class Problem:
 
 
 class LDict(dict[str, Any]):
-    """A mapping from YAML with the line of the mapping and of each key."""
+    """A mapping from YAML with the line of the mapping and of each key.
+
+    ``text_lines`` gives, for text values, the line where the text itself starts (the line after
+    the key for ``|`` and ``>`` block scalars), so errors inside a text point at the right line.
+    """
 
     line: int = 1
     key_lines: dict[str, int]
+    text_lines: dict[str, int]
+
+    def text_line_of(self, key: str) -> int:
+        return self.text_lines.get(key, self.line_of(key))
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
@@ -75,6 +83,7 @@ class _Converter:
             result = LDict()
             result.line = node.start_mark.line + 1
             result.key_lines = {}
+            result.text_lines = {}
             for key_node, value_node in node.value:
                 key = self.convert(key_node, depth + 1)
                 if not isinstance(key, str | int | float | bool) and key is not None:
@@ -86,6 +95,9 @@ class _Converter:
                     raise _Duplicate(key, key_node.start_mark.line + 1)
                 result[key] = self.convert(value_node, depth + 1)
                 result.key_lines[key] = key_node.start_mark.line + 1
+                if isinstance(value_node, ScalarNode):
+                    block = value_node.style in ("|", ">")
+                    result.text_lines[key] = value_node.start_mark.line + 1 + (1 if block else 0)
             return result
         if isinstance(node, SequenceNode):
             items = LList()
@@ -96,8 +108,18 @@ class _Converter:
                 items.item_lines.append(item.start_mark.line + 1)
             return items
         if isinstance(node, ScalarNode):
-            return self._scalars.construct_object(node, deep=True)
+            try:
+                return self._scalars.construct_object(node, deep=True)
+            except (ValueError, OverflowError) as exc:  # e.g. an impossible date: 2025-13-45
+                raise _BadValue(node.start_mark.line + 1, str(exc)) from None
         raise yaml.YAMLError(f"unsupported YAML node {node.tag}")  # pragma: no cover
+
+
+class _BadValue(Exception):
+    def __init__(self, line: int, detail: str) -> None:
+        super().__init__(detail)
+        self.line = line
+        self.detail = detail
 
 
 class _Duplicate(Exception):
@@ -113,6 +135,8 @@ def load_text(text: str, path: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(path, 1, f"file is larger than {MAX_FILE_BYTES:,} bytes")]
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        return None, [Problem(path, 1, f"file refused: nested deeper than the parser can follow (limit {MAX_DEPTH})")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -125,6 +149,8 @@ def load_text(text: str, path: str) -> tuple[Any, list[Problem]]:
     converter = _Converter()
     try:
         return converter.convert(node), []
+    except _BadValue as bad:
+        return None, [Problem(path, bad.line, f"invalid value: {bad.detail}")]
     except _Duplicate as dup:
         return None, [Problem(path, dup.line, f"duplicate key {dup.key!r}")]
     except _Budget as exc:

@@ -143,11 +143,6 @@ def test_bad_numbers_raise_config_error(name: str, value: str) -> None:
     assert isinstance(info.value, ValueError)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package issue: _float accepts 'nan' and 'inf', so MATCH_THRESHOLD=nan loads and "
-    "every score comparison in the matcher becomes False",
-)
 @pytest.mark.parametrize("value", ["nan", "inf"])
 def test_non_finite_threshold_is_refused(value: str) -> None:
     with pytest.raises(ConfigError):

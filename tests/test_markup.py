@@ -272,11 +272,6 @@ def test_bold_must_close_on_the_same_line() -> None:
     assert info.value.line_no == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package bug: parse() passes raw[2:] of bullet/quote lines to _parse_inline, so the "
-    "column of an error on a '- ' or '> ' line is 2 too small",
-)
 @pytest.mark.parametrize("src", ["- a **b", "> a **b"])
 def test_error_column_counts_the_bullet_or_quote_marker(src: str) -> None:
     with pytest.raises(MarkupError) as info:

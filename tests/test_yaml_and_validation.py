@@ -343,12 +343,6 @@ def test_nesting_at_the_limit_is_accepted() -> None:
     assert isinstance(data, list)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package bug: yaml.compose recurses once per nesting level and a RecursionError from "
-    "it is not caught, so a ~10 kB file of nested brackets crashes load_text/validate "
-    "instead of returning a Problem",
-)
 def test_very_deeply_nested_data_returns_a_problem_not_a_crash() -> None:
     depth = 5000
     try:
@@ -374,11 +368,6 @@ def test_unsafe_python_tag_is_refused_with_its_line() -> None:
     assert data == {"b": ["x"]} and type(data["b"]) is LList
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package bug: an impossible date such as 2025-13-45 raises ValueError in PyYAML's "
-    "timestamp constructor, which load_text reports at line 1 instead of the value's line",
-)
 def test_impossible_date_is_reported_at_its_line() -> None:
     data, problems = yamlsrc.load_text("a: 1\nb: 2\nchecked: 2025-13-45\n", "d.yaml")
     assert data is None
@@ -680,12 +669,6 @@ def test_non_https_link_in_a_block_answer(tree: Tree) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package bug: _check_markup adds the markup line to the key's line assuming a block "
-    'scalar (`en: |`), so markup errors in a one-line `en: "..."` answer are reported one '
-    "line too low",
-)
 def test_non_https_link_in_a_one_line_answer_reports_its_line(tree: Tree) -> None:
     tree.edit(
         "content/answers/main.yaml",
@@ -912,11 +895,6 @@ def test_ui_bad_markup_in_one_line_string(tree: Tree) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="package bug: _load_ui passes `line - 1` to _check_markup assuming a one-line string, "
-    "so markup errors inside a block scalar (`en: |`) UI string are reported one line too high",
-)
 def test_ui_bad_markup_in_block_string_reports_its_line(tree: Tree) -> None:
     tree.write(
         "content/ui.yaml",
