@@ -8,6 +8,7 @@ fallbacks all live here, and channels (console, Telegram) only translate. Nothin
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -77,6 +78,7 @@ class Engine:
             samples.setdefault(lang, []).extend(table)
         self.language = LanguageModel(samples)
         self._clock = clock
+        self._flood_lock = threading.Lock()  # channels may call handle() from worker threads
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._flood_noticed: dict[str, float] = {}
         # Imported here to keep the module graph one-way (quiz code uses the engine's helpers).
@@ -122,9 +124,10 @@ class Engine:
         # Flood protection counts typed messages: button presses are bounded by what the bot
         # showed, and a quick quiz taker presses many of them.
         if incoming.payload is None and self._flooded(incoming):
-            if incoming.user_id in self._flood_noticed:
-                return []
-            self._flood_noticed[incoming.user_id] = self._clock()
+            with self._flood_lock:
+                if incoming.user_id in self._flood_noticed:
+                    return []
+                self._flood_noticed[incoming.user_id] = self._clock()
             return [Reply(self.text("flood_notice", self.preferred(incoming)), self.preferred(incoming))]
         if incoming.payload is not None:
             return self._on_payload(incoming)
@@ -138,6 +141,10 @@ class Engine:
         return self._on_text(incoming, text)
 
     def _flooded(self, incoming: Incoming) -> bool:
+        with self._flood_lock:
+            return self._flooded_locked(incoming)
+
+    def _flooded_locked(self, incoming: Incoming) -> bool:
         now = self._clock()
         window = self.settings.flood_window
         recent = self._recent[incoming.user_id]

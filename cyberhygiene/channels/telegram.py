@@ -9,6 +9,7 @@ decides what to say.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import logging
 import os
@@ -97,7 +98,8 @@ BACKOFF_BASE = 0.5
 RATE_LIMIT_RETRIES = 3  # AIORateLimiter waits out this many 429s per request
 CHUNK_LIMIT = 4000  # keep each message comfortably under Telegram's 4096
 SHORT_LABEL = 20
-READ_TIMEOUT = 30.0  # buttons with labels this short go two per row
+READ_TIMEOUT = 30.0
+ENGINE_THREADS = 4  # buttons with labels this short go two per row
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -200,6 +202,14 @@ class TelegramChannel:
         self._permanent_failures: set[str] = set()
         self._timers: set[asyncio.Task[None]] = set()
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        # The engine is synchronous (matching is CPU work, SQLite commits wait for the disk):
+        # run it in a few worker threads so network I/O keeps flowing meanwhile.
+        self._workers = concurrent.futures.ThreadPoolExecutor(max_workers=ENGINE_THREADS, thread_name_prefix="engine")
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Run the engine off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._workers, self.engine.handle, incoming)
 
     # -- building ---------------------------------------------------------------------------
     def build(self) -> Application[Any, Any, Any, Any, Any, Any]:
@@ -259,6 +269,7 @@ class TelegramChannel:
     async def _post_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         for task in list(self._timers):
             task.cancel()
+        self._workers.shutdown(wait=True)
 
     # -- sending ----------------------------------------------------------------------------
     async def _call(self, what: str, chat_id: int, make: Callable[[], Awaitable[T]]) -> T | None:
@@ -439,7 +450,7 @@ class TelegramChannel:
         if text is None:
             return
         incoming = self._incoming(update, text=text if message.text else None)
-        replies = self.engine.handle(incoming)
+        replies = await self.handle(incoming)
         await self.send(
             message.chat_id, replies, message.message_thread_id if message.is_topic_message else None
         )
@@ -462,14 +473,17 @@ class TelegramChannel:
                 chat_id,
                 lambda: self._bot().edit_message_reply_markup(chat_id, msg.message_id, reply_markup=None),
             )
-        replies = self.engine.handle(self._incoming(update, payload=data))
+        replies = await self.handle(self._incoming(update, payload=data))
         await self.send(chat_id, replies)
 
     async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.inline_query
         if query is None:
             return
-        found = self.engine.inline(query.query, query.from_user.language_code, str(query.from_user.id))
+        loop = asyncio.get_running_loop()
+        found = await loop.run_in_executor(
+            self._workers, self.engine.inline, query.query, query.from_user.language_code, str(query.from_user.id)
+        )
         results = [
             InlineQueryResultArticle(
                 id=r.intent,
@@ -492,7 +506,7 @@ class TelegramChannel:
         if answer is None:
             return
         vote = PollAnswer(answer.poll_id, tuple(answer.option_ids))
-        self.engine.handle(self._incoming(update, poll_answer=vote))
+        await self.handle(self._incoming(update, poll_answer=vote))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """One place for errors: log with context, and tell a waiting user politely."""
