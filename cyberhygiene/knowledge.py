@@ -117,6 +117,7 @@ REQUIRED_UI_KEYS: tuple[str, ...] = (
     "export_header_started",
     "export_header_finished",
     "export_header_score",
+    "export_header_retakes",
     "export_header_question",
     "flood_notice",
     "error_sorry",

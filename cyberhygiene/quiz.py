@@ -185,8 +185,16 @@ class QuizFlow:
             lines.append(self._t("quiz_all_right", lang))
         link = self.link(quiz.id)
         lines.append(self._t("quiz_share", lang, link=markup.escape(link)))
+        # A retake of a trainer's session stays in that session (shown to the trainer as a retake).
+        attempt = self.store.get_attempt(attempt_id)
+        code = attempt.session_code if attempt is not None else None
+        info = self.store.get_session(code) if code else None
+        if info is not None and info.closed_at is None:
+            retry = payloads.make(payloads.SESSION_JOIN, info.code)
+        else:
+            retry = payloads.make(payloads.QUIZ_START, quiz.id)
         choices = (
-            Choice(self._t("quiz_retry_button", lang), payloads.make(payloads.QUIZ_START, quiz.id)),
+            Choice(self._t("quiz_retry_button", lang), retry),
             Choice(self._t("quiz_other_button", lang), payloads.make(payloads.QUIZ_LIST)),
             Choice(self._t("quiz_share_button", lang), url=self.share_url(link, quiz.title[lang])),
         )

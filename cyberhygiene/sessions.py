@@ -254,7 +254,8 @@ class TrainerSessions:
         out = io.StringIO()
         writer = csv.writer(out)
         header = [
-            self._t(f"export_header_{k}", lang) for k in ("name", "username", "started", "finished", "score")
+            self._t(f"export_header_{k}", lang)
+            for k in ("name", "username", "started", "finished", "score", "retakes")
         ]
         header += [self._t("export_header_question", lang, n=i + 1) for i in range(len(quiz.questions))]
         writer.writerow(header)
@@ -265,6 +266,7 @@ class TrainerSessions:
                 _fmt_time(row.started),
                 _fmt_time(row.finished),
                 "" if row.score is None else f"{row.score}/{len(quiz.questions)}",
+                str(row.retakes),
             ]
             for i in range(len(quiz.questions)):
                 given = row.answers.get(i)

@@ -168,14 +168,19 @@ def test_trainer_session_figures_and_export(engine: Engine, kb: KnowledgeBase) -
     play(engine, "t1", _join(engine, "t1", code, "Ana"), right)  # n/n
     play(engine, "t2", _join(engine, "t2", code, "Luis"), [wrong[0], *right[1:]])  # n-1/n
     play(engine, "t3", _join(engine, "t3", code, "Zoe"), right[:2])  # abandons after 2
-    # Ana retakes and does worse: shown as a retake, not counted
-    retake = press(engine, "t1", payloads.make(payloads.QUIZ_START, quiz.id))
-    assert engine.store.active_attempt("t1").session_code is None  # type: ignore[union-attr]
+    # Ana retakes with the result's "Try again" button and does worse: a retake, not counted
+    finished = engine.store.session_attempts(code)[0]
+    result = engine.sessions.engine.quiz.result(finished.id, quiz, "en")
+    retry = [c for c in result.choices if c.payload.startswith("1:sj:")]
+    assert retry, "a session attempt's retry stays in the session"
+    retake = press(engine, "t1", retry[0].payload, first_name="Ana", username="ana")
+    assert engine.store.active_attempt("t1").session_code == code  # type: ignore[union-attr]
     play(engine, "t1", retake, wrong)
 
     results = engine.handle(Incoming("trainer", text=f"/results {code}"))
     text = results[0].plain()
     assert "Participants: 3" in text and "Completed: 2" in text
+    assert "Retakes (not counted): 1" in text
     expected_avg = round((n + n - 1) / (2 * n) * 100)
     assert f"Average score: {expected_avg}%" in text
     pass_rate = round(sum(s / n >= quiz.pass_mark for s in (n, n - 1)) / 2 * 100)
@@ -194,6 +199,7 @@ def test_trainer_session_figures_and_export(engine: Engine, kb: KnowledgeBase) -
     assert by_name["Zoe"]["score"] == "" and by_name["Zoe"]["finished (UTC)"] == ""
     assert by_name["Zoe"]["Q1"].endswith("✓") and by_name["Zoe"]["Q3"] == ""
     assert by_name["Luis"]["Q1"].endswith("✗") and by_name["Luis"]["username"] == "luis"
+    assert by_name["Ana"]["retakes (not counted)"] == "1" and by_name["Luis"]["retakes (not counted)"] == "0"
 
 
 def test_non_creator_sees_nothing_and_close(engine: Engine) -> None:
