@@ -26,13 +26,12 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cyberhygiene.channels.telegram import TelegramChannel  # noqa: E402
 from cyberhygiene.config import Settings  # noqa: E402
 from cyberhygiene.engine import Engine  # noqa: E402
 from cyberhygiene.knowledge import load_or_raise  # noqa: E402
 from cyberhygiene.messages import Incoming  # noqa: E402
 from cyberhygiene.store import open_store  # noqa: E402
-from tests.fakes.bot_api import FakeBotAPI  # noqa: E402
+from tests.tg_harness import running_bot  # noqa: E402
 
 MESSAGES = [
     "how do I make a strong password",
@@ -71,23 +70,9 @@ def baseline(kb, users: int, messages: int, plan: dict[int, list[str]]) -> float
 
 async def over_telegram(kb, plan: dict[int, list[str]], deadline: float) -> dict[str, float]:  # type: ignore[no-untyped-def]
     total = sum(len(t) for t in plan.values())
-    async with FakeBotAPI() as fake:
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(
-                telegram_token=fake.token,
-                bot_api_url=fake.base_url,
-                database_url=str(Path(tmp) / "load.sqlite3"),
-                flood_messages=10**6,
-            )
-            store = open_store(settings.database_path)
-            engine = Engine(kb, store, settings)
-            channel = TelegramChannel(engine, settings)
-            app = channel.build()
-            await app.initialize()
-            await channel._post_init(app)
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(poll_interval=0.0, timeout=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        async with running_bot(kb, Path(tmp), flood_messages=10**6) as bot:
+            fake = bot.fake
             sent_at: dict[int, list[float]] = defaultdict(list)
             start = time.monotonic()
             for uid, texts in plan.items():
@@ -105,11 +90,6 @@ async def over_telegram(kb, plan: dict[int, list[str]], deadline: float) -> dict
                 lost += max(0, len(times) - len(replies))
                 duplicated += max(0, len(replies) - len(times))
                 latencies.extend(r - s for r, s in zip(replies, times, strict=False))
-            await app.updater.stop()
-            await app.stop()
-            await app.shutdown()
-            store.close()
-            fake.assert_no_errors()
     return {
         "updates_per_s": total / (end - start),
         "p50_ms": percentile(latencies, 50) * 1000 if latencies else float("nan"),

@@ -39,7 +39,9 @@ def timed(fn, texts: list[str], rounds: int) -> float:  # type: ignore[no-untype
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
     kb = load_or_raise(ROOT / "intents", ROOT / "content")
@@ -50,7 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     cases, _ = load_cases(ROOT / "tests" / "data" / "eval.yaml")
     texts = [c.text for c in cases]
     langs = {c.text: c.lang for c in cases}
-    patterns = [normalize(p, lang, lexicon) for i in kb.intents.values() for lang, ps in i.patterns.items() for p in ps]
+    patterns = [
+        normalize(p, lang, lexicon)
+        for i in kb.intents.values()
+        for lang, ps in i.patterns.items()
+        for p in ps
+    ]
 
     def naive(text: str) -> object:
         return process.extractOne(normalize(text, langs[text], lexicon), patterns, scorer=fuzz.WRatio)
@@ -65,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"matching: {len(texts)} messages x {args.rounds} rounds, {len(patterns)} patterns")
     print(f"  index build (once, at start-up): {build * 1000:.0f} ms")
     print(f"  baseline extractOne(WRatio) over all patterns: {base * 1000:.2f} ms/message")
-    print(f"  Matcher.match:                                 {mine * 1000:.2f} ms/message = {mine / base:.2f} x baseline")
+    print(
+        f"  Matcher.match:                                 {mine * 1000:.2f} ms/message = {mine / base:.2f} x baseline"
+    )
     return 0
 
 

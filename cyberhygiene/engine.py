@@ -7,6 +7,7 @@ fallbacks all live here, and channels (console, Telegram) only translate. Nothin
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -119,6 +120,7 @@ class Engine:
     # -- entry point ------------------------------------------------------------------------
     def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one incoming event. Never raises for anything a user can send."""
+        incoming = _sanitized(incoming)
         if incoming.poll_answer is not None:
             return self.quiz.group_vote(incoming)
         # Flood protection counts typed messages: button presses are bounded by what the bot
@@ -249,9 +251,9 @@ class Engine:
 
     # -- commands ---------------------------------------------------------------------------
     def _on_command(self, incoming: Incoming, text: str) -> list[Reply]:
-        head, _, rest = text.partition(" ")
+        head, *rest = text.split(maxsplit=1)
         command = head[1:].split("@", 1)[0].lower()
-        arg = rest.strip()
+        arg = rest[0].strip() if rest else ""
         lang = self.preferred(incoming)
         if command == "start":
             return self._on_start(incoming, arg, lang)
@@ -355,3 +357,27 @@ class Engine:
                 InlineResult(iid, answer.title[lang], first[:120], self.answer_markup(answer, lang), lang)
             )
         return results
+
+
+def _clean(text: str) -> str:
+    """Replace lone surrogates (possible from a console in a C locale) so SQLite can store it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _sanitized(incoming: Incoming) -> Incoming:
+    def opt(value: str | None) -> str | None:
+        return None if value is None else _clean(value)
+
+    return dataclasses.replace(
+        incoming,
+        user_id=_clean(incoming.user_id),
+        text=opt(incoming.text),
+        payload=opt(incoming.payload),
+        chat_id=opt(incoming.chat_id),
+        first_name=_clean(incoming.first_name),
+        username=_clean(incoming.username),
+    )

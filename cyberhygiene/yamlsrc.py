@@ -136,7 +136,9 @@ def load_text(text: str, path: str) -> tuple[Any, list[Problem]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except RecursionError:
-        return None, [Problem(path, 1, f"file refused: nested deeper than the parser can follow (limit {MAX_DEPTH})")]
+        return None, [
+            Problem(path, 1, f"file refused: nested deeper than the parser can follow (limit {MAX_DEPTH})")
+        ]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1

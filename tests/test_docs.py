@@ -40,7 +40,9 @@ def test_every_cli_command_is_documented() -> None:
 
 def test_every_setting_is_documented() -> None:
     config = (ROOT / "cyberhygiene" / "config.py").read_text("utf-8")
-    names = set(re.findall(r'env(?:\.get)?\(\s*"([A-Z_]+)"', config)) | set(re.findall(r'_(?:int|float)\(env, "([A-Z_]+)"', config))
+    names = set(re.findall(r'env(?:\.get)?\(\s*"([A-Z_]+)"', config)) | set(
+        re.findall(r'_(?:int|float)\(env, "([A-Z_]+)"', config)
+    )
     example = (ROOT / ".env.example").read_text("utf-8")
     assert len(names) >= 15
     for name in names:
@@ -50,7 +52,20 @@ def test_every_setting_is_documented() -> None:
 
 def test_data_formats_are_documented_with_examples() -> None:
     formats = (ROOT / "docs" / "data-formats.md").read_text("utf-8")
-    for key in ("intents:", "patterns:", "keywords:", "related:", "quiz:", "lexicon:", "out_of_scope:", "answers:", "sources:", "checked:", "ui:", "groups:"):
+    for key in (
+        "intents:",
+        "patterns:",
+        "keywords:",
+        "related:",
+        "quiz:",
+        "lexicon:",
+        "out_of_scope:",
+        "answers:",
+        "sources:",
+        "checked:",
+        "ui:",
+        "groups:",
+    ):
         assert key in formats, key
     for key in ("pass_mark:", "questions:", "options:", "answer:", "explanation:", "source:"):
         assert key in README, key

@@ -151,3 +151,12 @@ def test_no_print_outside_console_channel() -> None:
             n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "print"
         ]
         assert not calls, f"print() in {path}"
+
+
+def test_lone_surrogates_and_newline_commands(engine: Engine, kb: KnowledgeBase) -> None:
+    # a console in a C locale can hand us lone surrogates; SQLite must still store the text
+    assert engine.handle(Incoming("s", text="/newsession basics \ud800"))
+    assert engine.handle(Incoming("s", text="/start s_\ud800"))[0].text == kb.ui["welcome"]["en"]
+    # a command and its argument separated by a newline is still that command
+    quiz = engine.handle(Incoming("s", text="/quiz\nbasics"))
+    assert kb.quizzes["basics"].questions[0].question["en"] in quiz[0].plain()

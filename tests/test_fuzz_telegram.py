@@ -14,9 +14,43 @@ from cyberhygiene.knowledge import KnowledgeBase
 from tests.tg_harness import running_bot
 
 NASTY = [
-    "\u200b", "\u200d", "\ufeff", "\u202e", "مرحبا", "שלום", "🔥", "👩‍👩‍👧", "<", ">", "&", "&amp;", "<b>", "</i>",
-    "**", "__", "`", "[", "](https://x.y)", "\\", "\n", "\t", "\x00", "\x1b[31m", "'", '"', "%s", "{0}", "{name}",
-    "contraseña", "phishing", "/start", "@CyberHygieneTestBot", "ñ", "¿", "¡", "a" * 300,
+    "\u200b",
+    "\u200d",
+    "\ufeff",
+    "\u202e",
+    "مرحبا",
+    "שלום",
+    "🔥",
+    "👩‍👩‍👧",
+    "<",
+    ">",
+    "&",
+    "&amp;",
+    "<b>",
+    "</i>",
+    "**",
+    "__",
+    "`",
+    "[",
+    "](https://x.y)",
+    "\\",
+    "\n",
+    "\t",
+    "\x00",
+    "\x1b[31m",
+    "'",
+    '"',
+    "%s",
+    "{0}",
+    "{name}",
+    "contraseña",
+    "phishing",
+    "/start",
+    "@CyberHygieneTestBot",
+    "ñ",
+    "¿",
+    "¡",
+    "a" * 300,
 ]
 
 
@@ -43,7 +77,11 @@ async def test_nasty_messages_callbacks_and_payloads(kb: KnowledgeBase, tmp_path
         await bot.fake.wait_idle(quiet=0.5, timeout=60)
         welcomed = {i: len(bot.fake.sent_messages(6000 + i)) for i in range(len(datas))}
         for i, data in enumerate(datas):
-            bot.fake.callback_query(6000 + i, data.encode("utf-8", "ignore")[:64].decode("utf-8", "ignore") or "?", check_buttons=False)
+            bot.fake.callback_query(
+                6000 + i,
+                data.encode("utf-8", "ignore")[:64].decode("utf-8", "ignore") or "?",
+                check_buttons=False,
+            )
         await bot.fake.wait_idle(quiet=1.0, timeout=120)
         sends = bot.fake.calls("sendMessage")
         refused = [c.summary() for c in sends if not c.ok]
@@ -53,4 +91,6 @@ async def test_nasty_messages_callbacks_and_payloads(kb: KnowledgeBase, tmp_path
         answered = {c.params.get("callback_query_id") for c in bot.fake.calls("answerCallbackQuery") if c.ok}
         assert len(answered) == len(datas), "every callback query is answered"
         for i in range(len(datas)):
-            assert len(bot.fake.sent_messages(6000 + i)) > welcomed[i], f"no reply to callback data {datas[i]!r}"
+            assert len(bot.fake.sent_messages(6000 + i)) > welcomed[i], (
+                f"no reply to callback data {datas[i]!r}"
+            )

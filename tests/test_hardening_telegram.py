@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
 
 from cyberhygiene.knowledge import KnowledgeBase
 from tests.fakes.bot_api import FakeBotAPI
-from tests.tg_harness import ROOT_DIR, running_bot
+from tests.tg_harness import running_bot, start_bot_process
 
 ANA, BETO, CARLA = 3001, 3002, 3003
 
@@ -85,29 +83,10 @@ async def test_flood_of_one_user_does_not_hurt_others(kb: KnowledgeBase, tmp_pat
         assert len(bot.fake.sent_messages(BETO)) == 1
 
 
-async def _start_bot(fake: FakeBotAPI, db: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_BOT_API_URL": fake.base_url,
-        "DATABASE_URL": f"sqlite:///{db}",
-        "LOG_LEVEL": "INFO",
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT_DIR / "bot.py"),
-        "telegram",
-        env=env,
-        cwd=str(ROOT_DIR),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
 async def test_sigterm_finishes_in_flight_updates_and_closes_db(kb: KnowledgeBase, tmp_path: Path) -> None:
     db = tmp_path / "term.sqlite3"
     async with FakeBotAPI() as fake:
-        proc = await _start_bot(fake, db)
+        proc = await start_bot_process(fake, db, "INFO")
         await fake.wait_for("setMyCommands", count=2, timeout=30)
         fake.delay_next("sendMessage", 2.0)
         fake.message(ANA, "/start quiz_basics")
@@ -137,7 +116,7 @@ async def test_sigkill_at_random_moments_never_corrupts(kb: KnowledgeBase, tmp_p
     confirmed = 0
     async with FakeBotAPI() as fake:
         for round_ in range(3):
-            proc = await _start_bot(fake, db)
+            proc = await start_bot_process(fake, db, "INFO")
             try:
                 await fake.wait_for("setMyCommands", count=2 * (round_ + 1), timeout=30)
                 for step in range(3):

@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
 import signal
-import sys
 from pathlib import Path
 
 from cyberhygiene.knowledge import KnowledgeBase
 from cyberhygiene.store import open_store
 from tests.fakes.bot_api import Call, FakeBotAPI
-from tests.tg_harness import ROOT_DIR, buttons, running_bot, text_of
+from tests.tg_harness import buttons, running_bot, start_bot_process, text_of
 
 TRAINER, ANA, LUIS, ZOE, OTHER = 2001, 2002, 2003, 2004, 2005
 GROUP = -100900
@@ -135,30 +133,11 @@ async def test_group_quiz_with_polls_and_leaderboard(kb: KnowledgeBase, tmp_path
         assert "Ana: 1/" in board and "Luis: 1/" in board
 
 
-async def _bot_process(fake: FakeBotAPI, db: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": fake.token,
-        "TELEGRAM_BOT_API_URL": fake.base_url,
-        "DATABASE_URL": f"sqlite:///{db}",
-        "LOG_LEVEL": "WARNING",
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT_DIR / "bot.py"),
-        "telegram",
-        env=env,
-        cwd=str(ROOT_DIR),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
 async def test_killed_mid_quiz_resumes(kb: KnowledgeBase, tmp_path: Path) -> None:
     quiz = kb.quizzes["passwords_mfa"]
     db = tmp_path / "killed.sqlite3"
     async with FakeBotAPI() as fake:
-        proc = await _bot_process(fake, db)
+        proc = await start_bot_process(fake, db)
         try:
             await fake.wait_for("setMyCommands", timeout=30)
             fake.message(ANA, "/start quiz_passwords_mfa")
@@ -180,7 +159,7 @@ async def test_killed_mid_quiz_resumes(kb: KnowledgeBase, tmp_path: Path) -> Non
         assert attempt is not None and attempt.position == 1, "the completed answer survived kill -9"
         store.close()
 
-        proc = await _bot_process(fake, db)
+        proc = await start_bot_process(fake, db)
         try:
             before = len(fake.sent_messages(ANA))
             await fake.wait_for("setMyCommands", count=4, timeout=30)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import os
 import socket
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,3 +106,25 @@ async def running_bot(
         await fake.stop()
         store.close()
         fake.assert_no_errors()
+
+
+async def start_bot_process(
+    fake: FakeBotAPI, db: Path, log_level: str = "WARNING"
+) -> asyncio.subprocess.Process:
+    """`python bot.py telegram` in a real child process, talking to ``fake``."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_BOT_API_URL": fake.base_url,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "LOG_LEVEL": log_level,
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT_DIR / "bot.py"),
+        "telegram",
+        env=env,
+        cwd=str(ROOT_DIR),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )

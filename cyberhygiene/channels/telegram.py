@@ -180,17 +180,33 @@ def chunks(text: str, limit: int = CHUNK_LIMIT) -> list[str]:
             current.append(line)
     if current:
         pieces.append("\n".join(current))
-    # a single enormous line: cut it (escaped text, so any cut is still valid markup)
     out: list[str] = []
     for piece in pieces:
-        while markup.plain_length(piece) > limit:
-            cut = limit
-            while cut > 0 and piece[cut - 1] == "\\":
-                cut -= 1
-            out.append(piece[:cut])
-            piece = piece[cut:]
-        out.append(piece)
+        out.extend(_cut_line(piece, limit) if markup.plain_length(piece) > limit else [piece])
     return [p for p in out if p.strip()]
+
+
+def _cut_line(line: str, limit: int) -> list[str]:
+    """Cut one line too long for a message. Its formatting is dropped (it is re-escaped as
+    plain text) so that no cut can fall inside a link or a bold run; lengths are counted in
+    Telegram's UTF-16 units, and an escape (``\\x``) is never split."""
+    escaped = markup.escape(markup.to_plain(line))
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    i = 0
+    while i < len(escaped):
+        token = escaped[i : i + 2] if escaped[i] == "\\" else escaped[i]
+        units = markup.utf16_len(token[-1])
+        if current and size + units > limit:
+            pieces.append("".join(current))
+            current, size = [], 0
+        current.append(token)
+        size += units
+        i += len(token)
+    if current:
+        pieces.append("".join(current))
+    return pieces
 
 
 class TelegramChannel:
@@ -204,7 +220,9 @@ class TelegramChannel:
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         # The engine is synchronous (matching is CPU work, SQLite commits wait for the disk):
         # run it in a few worker threads so network I/O keeps flowing meanwhile.
-        self._workers = concurrent.futures.ThreadPoolExecutor(max_workers=ENGINE_THREADS, thread_name_prefix="engine")
+        self._workers = concurrent.futures.ThreadPoolExecutor(
+            max_workers=ENGINE_THREADS, thread_name_prefix="engine"
+        )
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Run the engine off the event loop."""
@@ -482,7 +500,11 @@ class TelegramChannel:
             return
         loop = asyncio.get_running_loop()
         found = await loop.run_in_executor(
-            self._workers, self.engine.inline, query.query, query.from_user.language_code, str(query.from_user.id)
+            self._workers,
+            self.engine.inline,
+            query.query,
+            query.from_user.language_code,
+            str(query.from_user.id),
         )
         results = [
             InlineQueryResultArticle(
