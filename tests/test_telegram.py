@@ -231,3 +231,17 @@ async def test_smishing_both_languages(
     async with running_bot(kb, tmp_path) as bot:
         sent = await bot.say(ALICE, text, language_code=lang)
         assert needle in text_of(sent)
+
+
+async def test_error_handler_logs_and_tells_the_user(
+    kb: KnowledgeBase, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="cyberhygiene.channels.telegram")
+    async with running_bot(kb, tmp_path) as bot:
+        bot.store._db.close()  # the database goes away under the running bot
+        sent = await bot.say(ALICE, "what is phishing")
+        assert text_of(sent) == kb.ui["error_sorry"]["en"]
+        errors = [r for r in caplog.records if "error while handling update" in r.getMessage()]
+        assert errors and errors[0].exc_info is not None
+        assert f"chat {ALICE}" in errors[0].getMessage()
+        bot.store._db = __import__("sqlite3").connect(":memory:")  # let the harness close cleanly

@@ -530,6 +530,14 @@ class TelegramChannel:
         vote = PollAnswer(answer.poll_id, tuple(answer.option_ids))
         await self.handle(self._incoming(update, poll_answer=vote))
 
+    def _safe_language(self, update: Update) -> str:
+        """The user's language without trusting the failing parts (the database may be the error)."""
+        try:
+            return self.engine.preferred(self._incoming(update))
+        except Exception:
+            code = (update.effective_user.language_code or "") if update.effective_user else ""
+            return "es" if code.lower().startswith("es") else "en"
+
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """One place for errors: log with context, and tell a waiting user politely."""
         where = "no update"
@@ -540,7 +548,7 @@ class TelegramChannel:
             if update.effective_chat is not None:
                 chat_id = update.effective_chat.id
                 where += f" in chat {chat_id}"
-            lang = self.engine.preferred(self._incoming(update))
+            lang = self._safe_language(update)
         logger.error("error while handling %s", where, exc_info=context.error)
         if chat_id is not None and isinstance(update, Update) and update.effective_chat is not None:
             private = update.effective_chat.type == ChatType.PRIVATE
