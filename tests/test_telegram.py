@@ -245,3 +245,22 @@ async def test_error_handler_logs_and_tells_the_user(
         assert errors and errors[0].exc_info is not None
         assert f"chat {ALICE}" in errors[0].getMessage()
         bot.store._db = __import__("sqlite3").connect(":memory:")  # let the harness close cleanly
+
+
+async def test_retention_purge_runs_at_start(kb: KnowledgeBase, tmp_path: Path) -> None:
+    from cyberhygiene.store import open_store
+
+    store = open_store(str(tmp_path / "bot.sqlite3"))
+    old = store.start_attempt("old-user", "basics", "en")
+    store.finish_attempt(old.id)
+    store.log_unanswered("an old question", "en")
+    store.start_attempt("fresh-user", "basics", "en")
+    with store.transaction() as db:
+        db.execute("UPDATE attempts SET started_at = 0, finished_at = 1 WHERE id = ?", (old.id,))
+        db.execute("UPDATE unanswered SET created_at = 0")
+    store.close()
+    async with running_bot(kb, tmp_path, retention_days=30) as bot:
+        await bot.fake.wait_idle(quiet=0.3)
+        assert bot.store.get_attempt(old.id) is None
+        assert bot.store.unanswered() == []
+        assert bot.store.active_attempt("fresh-user") is not None

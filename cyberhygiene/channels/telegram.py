@@ -99,7 +99,8 @@ RATE_LIMIT_RETRIES = 3  # AIORateLimiter waits out this many 429s per request
 CHUNK_LIMIT = 4000  # keep each message comfortably under Telegram's 4096
 SHORT_LABEL = 20
 READ_TIMEOUT = 30.0
-ENGINE_THREADS = 4  # buttons with labels this short go two per row
+ENGINE_THREADS = 4
+PURGE_EVERY = 24 * 3600.0  # seconds between retention purges  # buttons with labels this short go two per row
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
@@ -276,13 +277,19 @@ class TelegramChannel:
         # Live group quizzes survive a restart: give each its time again, then move on.
         for chat_id, position in self.engine.quiz.active_group_games():
             self._schedule_next(chat_id, position)
-        purged = self.engine.store.purge(self.settings.retention_days)
-        if purged:
-            logger.info(
-                "purged %d old record(s) past the %d-day retention period",
-                purged,
-                self.settings.retention_days,
-            )
+        task = asyncio.get_running_loop().create_task(self._purge_forever())
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+
+    async def _purge_forever(self) -> None:
+        """Apply the retention period at start-up and then once a day."""
+        while True:
+            purged = self.engine.store.purge(self.settings.retention_days)
+            if purged:
+                logger.info(
+                    "purged %d record(s) past the %d-day retention period", purged, self.settings.retention_days
+                )
+            await asyncio.sleep(PURGE_EVERY)
 
     async def _post_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         for task in list(self._timers):
