@@ -78,7 +78,9 @@ async def test_language_switch_and_forget(kb: KnowledgeBase, tmp_path: Path) -> 
         assert payloads.make(payloads.LANGUAGE, "es") in [b["callback_data"] for b in buttons(prompt[0])]
         await bot.press(ALICE, payloads.make(payloads.LANGUAGE, "es"))
         # "ok" says nothing about its language: the pinned Spanish preference decides
-        assert "Perdón" in text_of(await bot.say(ALICE, "ok"))
+        spanish = text_of(await bot.say(ALICE, "ok", language_code="en"))
+        english = text_of(await bot.say(BETO, "ok", language_code="en"))
+        assert spanish and english and spanish != english
         assert bot.store.get_prefs(str(ALICE)).lang == "es"
         confirm = await bot.say(ALICE, "/forget")
         yes = payloads.make(payloads.FORGET, "y")

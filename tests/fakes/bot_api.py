@@ -301,8 +301,7 @@ def parse_telegram_html(source: str) -> FormattedText:
             decoded = _decode_entity_match(match) if match else None
             if match is None or decoded is None:
                 raise HtmlParseError(
-                    f'Unsupported HTML entity or unescaped "&" at byte offset {byte_offset(i)}'
-                    ' (use "&amp;")'
+                    f'Unsupported HTML entity or unescaped "&" at byte offset {byte_offset(i)} (use "&amp;")'
                 )
             out.append(decoded)
             out16 += utf16_len(decoded)
@@ -357,16 +356,12 @@ def parse_telegram_html(source: str) -> FormattedText:
             if j < n and source[j] == "=":
                 j = _WS_RE.match(source, j + 1).end()  # type: ignore[union-attr]
                 if j >= n:
-                    raise HtmlParseError(
-                        f'Unclosed start tag "{name}" at byte offset {byte_offset(i)}'
-                    )
+                    raise HtmlParseError(f'Unclosed start tag "{name}" at byte offset {byte_offset(i)}')
                 quote = source[j]
                 if quote in "\"'":
                     closing = source.find(quote, j + 1)
                     if closing < 0:
-                        raise HtmlParseError(
-                            f'Unclosed start tag "{name}" at byte offset {byte_offset(i)}'
-                        )
+                        raise HtmlParseError(f'Unclosed start tag "{name}" at byte offset {byte_offset(i)}')
                     raw_value = source[j + 1 : closing]
                     j = closing + 1
                 else:
@@ -381,9 +376,7 @@ def parse_telegram_html(source: str) -> FormattedText:
                 value = _decode_attribute(raw_value)
             attrs[attr_name] = value
         if name == "span" and attrs.get("class") != "tg-spoiler":
-            raise HtmlParseError(
-                f'Tag "span" must have class "tg-spoiler" at byte offset {byte_offset(i)}'
-            )
+            raise HtmlParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {byte_offset(i)}')
         language = None
         if name == "code" and attrs.get("class", "").startswith("language-"):
             language = attrs["class"][len("language-") :] or None
@@ -507,9 +500,7 @@ class WebhookDelivery:
 class TelegramAPIError(Exception):
     """An error answer of the Bot API (raised inside method handlers)."""
 
-    def __init__(
-        self, status: int, description: str, *, parameters: Mapping[str, Any] | None = None
-    ) -> None:
+    def __init__(self, status: int, description: str, *, parameters: Mapping[str, Any] | None = None) -> None:
         """Create the error with HTTP ``status`` and Telegram's ``description``."""
         super().__init__(description)
         self.status = status
@@ -1016,9 +1007,7 @@ class FakeBotAPI:
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Delay the next ``times`` calls to ``method`` by ``seconds`` before handling them."""
         for _ in range(times):
-            self._faults.setdefault(method.lower(), deque()).append(
-                _Fault("delay", seconds=seconds)
-            )
+            self._faults.setdefault(method.lower(), deque()).append(_Fault("delay", seconds=seconds))
 
     def clear_faults(self) -> None:
         """Drop all pending fault injections."""
@@ -1074,9 +1063,7 @@ class FakeBotAPI:
         return params, files
 
     async def _handle_not_found(self, request: web.Request) -> web.StreamResponse:
-        return web.json_response(
-            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
-        )
+        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
 
     async def _handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
@@ -1089,9 +1076,7 @@ class FakeBotAPI:
                 return web.Response(
                     body=stored.data, content_type=stored.mime_type or "application/octet-stream"
                 )
-        return web.json_response(
-            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
-        )
+        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         raw_method = request.match_info["method"]
@@ -1116,11 +1101,7 @@ class FakeBotAPI:
         try:
             params, files = await self._read_params(request)
         except (TelegramAPIError, ValueError) as exc:
-            error = (
-                exc
-                if isinstance(exc, TelegramAPIError)
-                else _bad_request(f"can't parse request: {exc}")
-            )
+            error = exc if isinstance(exc, TelegramAPIError) else _bad_request(f"can't parse request: {exc}")
             return self._respond(method, {}, {}, error.status, error.payload())
 
         if request.match_info["token"] != self.token:
@@ -1180,9 +1161,7 @@ class FakeBotAPI:
         status: int,
         body: JSONDict,
     ) -> web.StreamResponse:
-        self._record(
-            Call(method, params, copy.deepcopy(body), time.monotonic(), status=status, files=files)
-        )
+        self._record(Call(method, params, copy.deepcopy(body), time.monotonic(), status=status, files=files))
         return web.json_response(body, status=status)
 
     # ------------------------------------------------------------------ chats & users
@@ -1320,15 +1299,11 @@ class FakeBotAPI:
         return None if message_id is None else self.get_message(chat_id, message_id)
 
     def _store(self, message: JSONDict) -> None:
-        self._messages[(int(message["chat"]["id"]), int(message["message_id"]))] = copy.deepcopy(
-            message
-        )
+        self._messages[(int(message["chat"]["id"]), int(message["message_id"]))] = copy.deepcopy(message)
 
     # ------------------------------------------------------------------ files
 
-    def _new_file(
-        self, data: bytes, filename: str | None, mime_type: str | None, folder: str
-    ) -> StoredFile:
+    def _new_file(self, data: bytes, filename: str | None, mime_type: str | None, folder: str) -> StoredFile:
         number = next(self._counter)
         file_id = f"FAKE{folder[:3].upper()}{self.bot_id}x{number:06d}AAQ"
         extension = ""
@@ -1434,8 +1409,7 @@ class FakeBotAPI:
         rows = markup["inline_keyboard"]
         if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
             raise _bad_request(
-                'can\'t parse inline keyboard button: field "inline_keyboard" '
-                "must be an Array of Arrays"
+                'can\'t parse inline keyboard button: field "inline_keyboard" must be an Array of Arrays'
             )
         for row in rows:
             for button in row:
@@ -1658,9 +1632,7 @@ class FakeBotAPI:
         if not isinstance(question, str) or not question.strip():
             raise _bad_request("poll question must be non-empty")
         if len(question) > PollLimit.MAX_QUESTION_LENGTH:
-            raise _bad_request(
-                f"poll question length must not exceed {PollLimit.MAX_QUESTION_LENGTH}"
-            )
+            raise _bad_request(f"poll question length must not exceed {PollLimit.MAX_QUESTION_LENGTH}")
         raw_options = params.get("options")
         if not isinstance(raw_options, list):
             raise _bad_request("options must be a JSON-serialized array")
@@ -1670,9 +1642,7 @@ class FakeBotAPI:
             if not isinstance(text, str) or not text.strip():
                 raise _bad_request("poll options must be non-empty")
             if len(text) > PollLimit.MAX_OPTION_LENGTH:
-                raise _bad_request(
-                    f"poll options length must not exceed {PollLimit.MAX_OPTION_LENGTH}"
-                )
+                raise _bad_request(f"poll options length must not exceed {PollLimit.MAX_OPTION_LENGTH}")
             options.append(text)
         if len(options) < PollLimit.MIN_OPTION_NUMBER:
             raise _bad_request("poll must have at least 1 option")
@@ -1756,11 +1726,7 @@ class FakeBotAPI:
             close_at = time.time() + period
         elif params.get("close_date") is not None:
             close_date = _as_int(params["close_date"], "close_date")
-            if (
-                not PollLimit.MIN_OPEN_PERIOD
-                <= close_date - time.time()
-                <= PollLimit.MAX_OPEN_PERIOD
-            ):
+            if not PollLimit.MIN_OPEN_PERIOD <= close_date - time.time() <= PollLimit.MAX_OPEN_PERIOD:
                 raise _bad_request("wrong close_date specified")
             poll["close_date"] = close_date
             close_at = float(close_date)
@@ -1819,9 +1785,7 @@ class FakeBotAPI:
         self._store(message)
         return message
 
-    async def _edit_message_reply_markup(
-        self, params: JSONDict, files: dict[str, UploadedFile]
-    ) -> Any:
+    async def _edit_message_reply_markup(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
         markup = self._inline_markup(params.get("reply_markup"))
         if params.get("inline_message_id"):
             return True
@@ -1861,9 +1825,7 @@ class FakeBotAPI:
     async def _answer_callback_query(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
         query_id = str(params.get("callback_query_id", ""))
         if self._callback_queries.get(query_id) is not False:
-            raise _bad_request(
-                "query is too old and response timeout expired or query ID is invalid"
-            )
+            raise _bad_request("query is too old and response timeout expired or query ID is invalid")
         text = params.get("text")
         if isinstance(text, str) and len(text) > 200:
             raise _bad_request("MESSAGE_TOO_LONG")
@@ -1874,9 +1836,7 @@ class FakeBotAPI:
     async def _answer_inline_query(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
         query_id = str(params.get("inline_query_id", ""))
         if self._inline_queries.get(query_id) is not False:
-            raise _bad_request(
-                "query is too old and response timeout expired or query ID is invalid"
-            )
+            raise _bad_request("query is too old and response timeout expired or query ID is invalid")
         results = params.get("results")
         if not isinstance(results, list):
             raise _bad_request("can't parse inline query results JSON object")
@@ -1906,9 +1866,7 @@ class FakeBotAPI:
             raise _bad_request("invalid language code specified")
         return json.dumps(scope, sort_keys=True), language
 
-    def commands(
-        self, scope: Mapping[str, Any] | None = None, language_code: str = ""
-    ) -> list[JSONDict]:
+    def commands(self, scope: Mapping[str, Any] | None = None, language_code: str = "") -> list[JSONDict]:
         """The commands set for ``scope`` (default scope if None) and ``language_code``."""
         key = json.dumps(dict(scope or {"type": "default"}), sort_keys=True)
         return copy.deepcopy(self._commands.get((key, language_code), []))
@@ -1954,9 +1912,7 @@ class FakeBotAPI:
         if not isinstance(url, str):
             raise _bad_request("invalid webhook URL specified")
         secret = params.get("secret_token")
-        if secret is not None and (
-            not isinstance(secret, str) or not _SECRET_TOKEN_RE.fullmatch(secret)
-        ):
+        if secret is not None and (not isinstance(secret, str) or not _SECRET_TOKEN_RE.fullmatch(secret)):
             raise _bad_request("secret token contains unallowed characters")
         if url and not url.startswith(("https://", "http://")):
             raise _bad_request("bad webhook: An HTTPS URL must be provided for webhook")
@@ -1968,9 +1924,7 @@ class FakeBotAPI:
         self.webhook_url = url
         self.webhook_secret = secret
         allowed = params.get("allowed_updates")
-        self.webhook_allowed_updates = (
-            [str(a) for a in allowed] if isinstance(allowed, list) else None
-        )
+        self.webhook_allowed_updates = [str(a) for a in allowed] if isinstance(allowed, list) else None
         if self.webhook_allowed_updates is not None:
             self._allowed_updates = list(self.webhook_allowed_updates)
         max_connections = params.get("max_connections")
@@ -2009,9 +1963,7 @@ class FakeBotAPI:
             if failures:
                 info["last_error_date"] = int(time.time())
                 last = failures[-1]
-                info["last_error_message"] = (
-                    last.error or f"Wrong response from the webhook: {last.status}"
-                )
+                info["last_error_message"] = last.error or f"Wrong response from the webhook: {last.status}"
         return info
 
     async def _get_webhook_info(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
@@ -2066,9 +2018,7 @@ class FakeBotAPI:
         language = str(params.get("language_code") or "")
         return {"description": self.descriptions.get(language, self.descriptions.get("", ""))}
 
-    async def _set_my_short_description(
-        self, params: JSONDict, files: dict[str, UploadedFile]
-    ) -> Any:
+    async def _set_my_short_description(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
         language = str(params.get("language_code") or "")
         description = params.get("short_description") or ""
         if len(str(description)) > 120:
@@ -2079,9 +2029,7 @@ class FakeBotAPI:
             self.short_descriptions.pop(language, None)
         return True
 
-    async def _get_my_short_description(
-        self, params: JSONDict, files: dict[str, UploadedFile]
-    ) -> Any:
+    async def _get_my_short_description(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
         language = str(params.get("language_code") or "")
         default = self.short_descriptions.get("", "")
         return {"short_description": self.short_descriptions.get(language, default)}
@@ -2178,9 +2126,7 @@ class FakeBotAPI:
             chat_type = "private" if chat_id == user_id else "supergroup"
         if chat_type == "private" and chat_id != user_id:
             raise ValueError("a private chat's id is the user's id")
-        chat = self._ensure_chat(
-            chat_id, chat_type, title=chat_title, is_forum=message_thread_id is not None
-        )
+        chat = self._ensure_chat(chat_id, chat_type, title=chat_title, is_forum=message_thread_id is not None)
         if chat["type"] == "channel":
             raise ValueError("use channel_post() for channels")
         message: JSONDict = {
@@ -2337,9 +2283,7 @@ class FakeBotAPI:
                 "file_size": len(stored.data),
             }
         elif kind == "photo":
-            stored = self._new_file(
-                b"\xff\xd8\xff\xe0fake-jpeg", "photo.jpg", "image/jpeg", "photos"
-            )
+            stored = self._new_file(b"\xff\xd8\xff\xe0fake-jpeg", "photo.jpg", "image/jpeg", "photos")
             message["photo"] = self._photo_sizes(stored)
         elif kind == "location":
             message["location"] = {"latitude": 52.520008, "longitude": 13.404954}
@@ -2360,9 +2304,7 @@ class FakeBotAPI:
                 "file_size": len(stored.data),
             }
         elif kind == "document":
-            stored = self._new_file(
-                b"%PDF-1.4 fake", "document.pdf", "application/pdf", "documents"
-            )
+            stored = self._new_file(b"%PDF-1.4 fake", "document.pdf", "application/pdf", "documents")
             message["document"] = {
                 "file_id": stored.file_id,
                 "file_unique_id": stored.file_unique_id,
@@ -2425,9 +2367,7 @@ class FakeBotAPI:
                 raise ValueError(f"the bot has not sent a (still existing) message to {chat_key}")
         else:
             chat_key = int(message["chat"]["id"])
-            current = self.get_message(chat_key, int(message["message_id"])) or copy.deepcopy(
-                dict(message)
-            )
+            current = self.get_message(chat_key, int(message["message_id"])) or copy.deepcopy(dict(message))
         if check_buttons:
             buttons = [
                 button.get("callback_data")
@@ -2499,9 +2439,7 @@ class FakeBotAPI:
             raise ValueError(f"poll {poll_id} is closed")
         ids = list(option_ids)
         if any(not 0 <= i < len(poll["options"]) for i in ids) or len(set(ids)) != len(ids):
-            raise ValueError(
-                f"invalid option ids {ids} for poll with {len(poll['options'])} options"
-            )
+            raise ValueError(f"invalid option ids {ids} for poll with {len(poll['options'])} options")
         if len(ids) > 1 and not poll["allows_multiple_answers"]:
             raise ValueError("this poll allows only one answer")
         previous = state.votes.get(user_id)
@@ -2582,9 +2520,7 @@ class FakeBotAPI:
                     status = await self._post_json(url, update, self.webhook_secret)
                 except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                     error = f"{type(exc).__name__}: {exc}"
-                self.webhook_deliveries.append(
-                    WebhookDelivery(url, update, status, error, time.monotonic())
-                )
+                self.webhook_deliveries.append(WebhookDelivery(url, update, status, error, time.monotonic()))
             finally:
                 self._inflight -= 1
                 self._last_activity = time.monotonic()
