@@ -167,3 +167,16 @@ async def test_sigkill_at_random_moments_never_corrupts(kb: KnowledgeBase, tmp_p
                 saved = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
             assert saved >= confirmed, f"{confirmed} answers were confirmed to the user, {saved} saved"
     assert confirmed == 6
+
+
+async def test_plain_bot_py_with_a_token_runs_telegram(kb: KnowledgeBase, tmp_path: Path) -> None:
+    async with FakeBotAPI() as fake:
+        proc = await start_bot_process(fake, tmp_path / "plain.sqlite3", command=())
+        try:
+            await fake.wait_for("setMyCommands", count=2, timeout=30)
+            fake.message(ANA, "hola")
+            sent = await fake.wait_for("sendMessage", ok=True, timeout=20)
+            assert "Hola" in sent[0].params["text"]
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(proc.wait(), 30) == 0

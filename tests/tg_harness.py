@@ -109,9 +109,9 @@ async def running_bot(
 
 
 async def start_bot_process(
-    fake: FakeBotAPI, db: Path, log_level: str = "WARNING"
+    fake: FakeBotAPI, db: Path, log_level: str = "WARNING", command: tuple[str, ...] = ("telegram",)
 ) -> asyncio.subprocess.Process:
-    """`python bot.py telegram` in a real child process, talking to ``fake``."""
+    """`python bot.py telegram` (or ``command``) in a real child process, talking to ``fake``."""
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": fake.token,
@@ -122,7 +122,7 @@ async def start_bot_process(
     return await asyncio.create_subprocess_exec(
         sys.executable,
         str(ROOT_DIR / "bot.py"),
-        "telegram",
+        *command,
         env=env,
         cwd=str(ROOT_DIR),
         stdout=asyncio.subprocess.DEVNULL,

@@ -287,7 +287,9 @@ class TelegramChannel:
             purged = self.engine.store.purge(self.settings.retention_days)
             if purged:
                 logger.info(
-                    "purged %d record(s) past the %d-day retention period", purged, self.settings.retention_days
+                    "purged %d record(s) past the %d-day retention period",
+                    purged,
+                    self.settings.retention_days,
                 )
             await asyncio.sleep(PURGE_EVERY)
 
