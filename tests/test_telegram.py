@@ -126,9 +126,14 @@ async def test_forged_and_stale_callbacks_are_answered(kb: KnowledgeBase, tmp_pa
 
 async def test_non_text_and_edits(kb: KnowledgeBase, tmp_path: Path) -> None:
     async with running_bot(kb, tmp_path) as bot:
-        bot.fake.non_text_message(ALICE, "sticker")
+        for i, kind in enumerate(("sticker", "photo", "location", "contact", "voice", "document")):
+            bot.fake.non_text_message(ALICE + 100 + i, kind)
         await bot.fake.wait_idle(quiet=0.4)
-        assert "text" in text_of(bot.fake.sent_messages(ALICE)).lower()
+        for i in range(6):
+            assert text_of(bot.fake.sent_messages(ALICE + 100 + i)) == kb.ui["non_text"]["en"]
+        bot.fake.non_text_message(ALICE, "photo", chat_id=GROUP)  # group chatter is ignored
+        await bot.fake.wait_idle(quiet=0.4)
+        assert not bot.fake.sent_messages(GROUP)
         bot.fake.channel_post(-100777, "hello channel")
         await bot.fake.wait_idle(quiet=0.4)
         assert not bot.fake.sent_messages(-100777)
