@@ -14,13 +14,12 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import markup, payloads
 from .config import Settings
-from .knowledge import LANGS, Answer, KnowledgeBase, load_or_raise
+from .knowledge import LANGS, Answer, KnowledgeBase
 from .language import LanguageModel
-from .matcher import Match, Matcher
+from .matcher import OUT_OF_SCOPE, Match, Matcher
 from .messages import Choice, Incoming, InlineResult, Reply
 from .normalize import Lexicon, fold
 from .store import Store
@@ -88,12 +87,6 @@ class Engine:
 
         self.quiz = QuizFlow(self)
         self.sessions = TrainerSessions(self)
-
-    @classmethod
-    def from_paths(
-        cls, intents_dir: Path, content_dir: Path, store: Store, settings: Settings | None = None
-    ) -> Engine:
-        return cls(load_or_raise(intents_dir, content_dir), store, settings)
 
     # -- language ---------------------------------------------------------------------------
     def detect(self, text: str, incoming: Incoming) -> tuple[str, bool]:
@@ -336,18 +329,14 @@ class Engine:
         incoming = Incoming(user_id=user_id or "inline", language_code=language_code)
         query = query.strip()[:256]
         if query:
-            lang, _ = self.detect(query, incoming) if user_id else (self.language.detect(query).lang, True)
-            det = self.language.detect(query)
-            if det.confidence < self.settings.match.lang_min_confidence:
-                code = (language_code or "").lower()[:2]
-                lang = code if code in LANGS else lang
+            # the words decide the language; otherwise the preference, language_code, English
+            lang, _ = self.detect(query, incoming)
             _, scores = self.matcher.scores(query, lang)
-            scores.pop("__out_of_scope__", None)
+            scores.pop(OUT_OF_SCOPE, None)
             floor = self.settings.match.suggest_floor
             ids = [i for i, s in sorted(scores.items(), key=lambda kv: -kv[1]) if s >= floor][:5]
         else:
-            code = (language_code or "").lower()[:2]
-            lang = code if code in LANGS else "en"
+            lang = self.preferred(incoming)
             ids = [i for g in self.kb.topics for i in g.intents][:8]
         results = []
         for iid in ids:

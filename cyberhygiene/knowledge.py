@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,6 @@ REQUIRED_UI_KEYS: tuple[str, ...] = (
     "quiz_correct",
     "quiz_wrong",
     "quiz_next_button",
-    "quiz_finish_button",
     "quiz_result",
     "quiz_passed",
     "quiz_failed",
@@ -122,8 +121,6 @@ REQUIRED_UI_KEYS: tuple[str, ...] = (
     "flood_notice",
     "error_sorry",
     "non_text",
-    "inline_no_match",
-    "inline_share_hint",
     "command_start",
     "command_help",
     "command_topics",
@@ -791,7 +788,3 @@ def load_or_raise(intents_dir: Path, content_dir: Path) -> KnowledgeBase:
     if errors:
         raise DataError(sorted(errors))
     return kb
-
-
-def localized_list(values: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
-    return {k: list(v) for k, v in values.items()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import markup
 
@@ -74,7 +74,6 @@ class Incoming:
     first_name: str = ""
     username: str = ""
     poll_answer: PollAnswer | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def chat(self) -> str:
