@@ -22,7 +22,7 @@ from .language import LanguageModel
 from .matcher import OUT_OF_SCOPE, Match, Matcher
 from .messages import Choice, Incoming, InlineResult, Reply
 from .normalize import Lexicon, fold
-from .store import Store
+from .store import Store, UserPrefs
 
 logger = logging.getLogger(__name__)
 
@@ -89,19 +89,19 @@ class Engine:
         self.sessions = TrainerSessions(self)
 
     # -- language ---------------------------------------------------------------------------
-    def detect(self, text: str, incoming: Incoming) -> tuple[str, bool]:
+    def detect(self, text: str, incoming: Incoming, prefs: UserPrefs | None = None) -> tuple[str, bool]:
         """Language of ``text`` and whether the text itself decided it (vs. a fallback)."""
-        prefs = self.store.get_prefs(incoming.user_id)
+        prefs = prefs or self.store.get_prefs(incoming.user_id)
         det = self.language.detect(text)
         s = self.settings.match
         needed = s.lang_pinned_confidence if prefs.pinned else s.lang_min_confidence
         if det.confidence >= needed:
             return det.lang, True
-        return self.preferred(incoming), False
+        return self.preferred(incoming, prefs), False
 
-    def preferred(self, incoming: Incoming) -> str:
+    def preferred(self, incoming: Incoming, prefs: UserPrefs | None = None) -> str:
         """Stored preference, then Telegram's ``language_code``, then English."""
-        prefs = self.store.get_prefs(incoming.user_id)
+        prefs = prefs or self.store.get_prefs(incoming.user_id)
         if prefs.lang in LANGS:
             return prefs.lang
         code = (incoming.language_code or "").lower()[:2]
@@ -123,7 +123,8 @@ class Engine:
                 if incoming.user_id in self._flood_noticed:
                     return []
                 self._flood_noticed[incoming.user_id] = self._clock()
-            return [Reply(self.text("flood_notice", self.preferred(incoming)), self.preferred(incoming))]
+            lang = self.preferred(incoming)
+            return [Reply(self.text("flood_notice", lang), lang)]
         if incoming.payload is not None:
             return self._on_payload(incoming)
         text = (incoming.text or "").strip()
@@ -149,7 +150,7 @@ class Engine:
         if noticed is not None and now - noticed > window:
             del self._flood_noticed[incoming.user_id]
         recent.append(now)
-        if not recent or len(self._recent) > 10_000:  # keep memory bounded under many users
+        if len(self._recent) > 10_000:  # keep memory bounded under many users
             for uid in [u for u, q in self._recent.items() if not q or now - q[-1] > window]:
                 del self._recent[uid]
         return len(recent) > self.settings.flood_messages
@@ -159,11 +160,10 @@ class Engine:
         folded = fold(text)
         if folded in LANGUAGE_WORDS:
             return self.set_language(incoming, LANGUAGE_WORDS[folded])
-        lang, decided = self.detect(text, incoming)
-        if decided:
-            prefs = self.store.get_prefs(incoming.user_id)
-            if not prefs.pinned and prefs.lang != lang:
-                self.store.set_lang(incoming.user_id, lang, pinned=False)
+        prefs = self.store.get_prefs(incoming.user_id)  # one read per message
+        lang, decided = self.detect(text, incoming, prefs)
+        if decided and not prefs.pinned and prefs.lang != lang:
+            self.store.set_lang(incoming.user_id, lang, pinned=False)
         match = self.matcher.match(text, lang)
         replies = self.reply_for_match(match, lang, text)
         hint = self.quiz.in_progress_hint(incoming, lang)
