@@ -13,7 +13,6 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from . import markup, payloads
 from .config import Settings
@@ -41,14 +40,6 @@ LANGUAGE_WORDS: dict[str, str] = {
 TOPIC_PREFIX = "topic_"
 QUIZ_PREFIX = "quiz_"
 SESSION_PREFIX = "s_"
-
-
-@dataclass
-class _Context:
-    """What the handlers of one incoming event need: who, in which chat, in which language."""
-
-    incoming: Incoming
-    lang: str
 
 
 class Engine:
@@ -172,7 +163,7 @@ class Engine:
     def reply_for_match(self, match: Match, lang: str, text: str) -> list[Reply]:
         if match.intent is not None:
             if match.intent == "quiz":
-                return [self.answer(match.intent, lang), *self.quiz.list_quizzes(lang, intro=False)]
+                return [self.answer(match.intent, lang), *self.quiz.list_quizzes(lang)]
             return [self.answer(match.intent, lang)]
         self.store.log_unanswered(text, lang)
         if match.out_of_scope:

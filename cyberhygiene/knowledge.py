@@ -21,7 +21,6 @@ LANGS: tuple[str, ...] = ("en", "es")
 ID_RE = re.compile(r"^[a-z0-9_]+$")
 URL_RE = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:[/?#][^\s<>\"]*)?$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-TELEGRAM_MAX = 4096
 ANSWER_SOFT_MAX = 1000  # "readable on a phone": the answer text itself, before sources
 TITLE_MAX = 40
 # Telegram quiz-poll limits (Bot API sendPoll).
@@ -230,9 +229,6 @@ class _Checker:
 
     def error(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))
-
-    def warn(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.path, line, message, "warning"))
 
     def mapping(self, value: Any, line: int, what: str) -> LDict | None:
         if isinstance(value, LDict):

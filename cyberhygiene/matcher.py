@@ -81,7 +81,6 @@ class Match:
 
     intent: str | None  # None: the bot falls back (or declines)
     score: float
-    normalized: str
     alternatives: list[tuple[str, float]] = field(default_factory=list)  # best first, in scope
     out_of_scope: bool = False
 
@@ -238,20 +237,20 @@ class Matcher:
 
     def match(self, text: str, lang: str) -> Match:
         """Score ``text`` and decide: an intent, a fallback with guesses, or out of scope."""
-        query, scores = self.scores(text, lang)
+        _, scores = self.scores(text, lang)
         oos = scores.pop(OUT_OF_SCOPE, 0.0)
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         s = self.settings
         alternatives = [(iid, round(sc, 1)) for iid, sc in ranked[: max(s.max_suggestions, 3)]]
         if not ranked:
-            return Match(None, 0.0, query, [], out_of_scope=False)
+            return Match(None, 0.0, [], out_of_scope=False)
         top_id, top = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         if oos >= top and oos >= s.suggest_floor:
-            return Match(None, round(top, 1), query, alternatives, out_of_scope=True)
+            return Match(None, round(top, 1), alternatives, out_of_scope=True)
         if top >= s.threshold and top - second >= s.margin:
-            return Match(top_id, round(top, 1), query, alternatives)
-        return Match(None, round(top, 1), query, alternatives)
+            return Match(top_id, round(top, 1), alternatives)
+        return Match(None, round(top, 1), alternatives)
 
     def suggestions(self, match: Match) -> list[str]:
         """Up to ``max_suggestions`` guesses worth offering for a fallback."""

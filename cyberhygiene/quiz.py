@@ -46,7 +46,7 @@ class QuizFlow:
         return f"https://t.me/share/url?{query}"
 
     # -- listing and starting -------------------------------------------------------------------
-    def list_quizzes(self, lang: str, *, intro: bool = True) -> list[Reply]:
+    def list_quizzes(self, lang: str) -> list[Reply]:
         choices = tuple(
             Choice(q.title[lang], payloads.make(payloads.QUIZ_START, q.id)) for q in self.kb.quizzes.values()
         )
