@@ -37,9 +37,6 @@ LANGUAGE_WORDS: dict[str, str] = {
     "spanish": "es",
     "in spanish": "es",
 }
-TOPIC_PREFIX = "topic_"
-QUIZ_PREFIX = "quiz_"
-SESSION_PREFIX = "s_"
 
 
 class Engine:
@@ -100,6 +97,14 @@ class Engine:
 
     def text(self, key: str, lang: str, **values: object) -> str:
         return self.kb.text(key, lang, **values)
+
+    def deep_link(self, payload: str) -> str:
+        """``https://t.me/<bot>?start=<payload>``: the link ``/start <payload>`` answers."""
+        return f"https://t.me/{self.bot_username}?start={payload}"
+
+    def quiz_ids(self) -> str:
+        """The quiz ids as inline code, for usage hints."""
+        return ", ".join(f"`{q}`" for q in self.kb.quizzes)
 
     # -- entry point ------------------------------------------------------------------------
     def handle(self, incoming: Incoming) -> list[Reply]:
@@ -274,16 +279,16 @@ class Engine:
         return [Reply(self.text("unknown_command", lang), lang, (self.menu_choice(lang),))]
 
     def _on_start(self, incoming: Incoming, arg: str, lang: str) -> list[Reply]:
-        if arg.startswith(TOPIC_PREFIX):
-            iid = arg[len(TOPIC_PREFIX) :]
+        if arg.startswith(payloads.TOPIC_LINK):
+            iid = arg[len(payloads.TOPIC_LINK) :]
             if iid in self.kb.intents:
                 return [self.answer(iid, lang)]
-        elif arg.startswith(QUIZ_PREFIX):
-            qid = arg[len(QUIZ_PREFIX) :]
+        elif arg.startswith(payloads.QUIZ_LINK):
+            qid = arg[len(payloads.QUIZ_LINK) :]
             if qid in self.kb.quizzes and not incoming.in_group:
                 return self.quiz.start(incoming, qid, lang)
-        elif arg.startswith(SESSION_PREFIX) and not incoming.in_group:
-            replies = self.sessions.on_link(incoming, arg[len(SESSION_PREFIX) :], lang)
+        elif arg.startswith(payloads.SESSION_LINK) and not incoming.in_group:
+            replies = self.sessions.on_link(incoming, arg[len(payloads.SESSION_LINK) :], lang)
             if replies:
                 return replies
         return [self.welcome(lang), *self.quiz.in_progress_hint(incoming, lang)]

@@ -24,6 +24,11 @@ QUIZ_ANSWER = "qa"  # qa:<attempt_id>:<question>:<option>
 QUIZ_NEXT = "qn"  # qn:<attempt_id>
 SESSION_JOIN = "sj"  # sj:<code>
 
+# Deep-link payloads (``https://t.me/<bot>?start=<prefix><id>``), answered by ``/start``.
+TOPIC_LINK = "topic_"
+QUIZ_LINK = "quiz_"
+SESSION_LINK = "s_"
+
 _ID = r"[a-z0-9_]{1,40}"
 _NUM = r"\d{1,9}"
 _SHAPES: dict[str, re.Pattern[str]] = {

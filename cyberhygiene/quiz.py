@@ -38,7 +38,7 @@ class QuizFlow:
 
     # -- links --------------------------------------------------------------------------------
     def link(self, quiz_id: str) -> str:
-        return f"https://t.me/{self.engine.bot_username}?start=quiz_{quiz_id}"
+        return self.engine.deep_link(payloads.QUIZ_LINK + quiz_id)
 
     @staticmethod
     def share_url(link: str, text: str) -> str:
@@ -202,8 +202,7 @@ class QuizFlow:
 
     # -- live group quizzes ---------------------------------------------------------------------
     def _usage(self, lang: str) -> Reply:
-        ids = ", ".join(f"`{q}`" for q in self.kb.quizzes)
-        return Reply(self._t("group_quiz_usage", lang, ids=ids), lang)
+        return Reply(self._t("group_quiz_usage", lang, ids=self.engine.quiz_ids()), lang)
 
     def start_group(self, incoming: Incoming, quiz_id: str, lang: str) -> list[Reply]:
         if not quiz_id:

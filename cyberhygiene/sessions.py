@@ -124,11 +124,10 @@ class TrainerSessions:
         return self.engine.text(key, lang, **values)
 
     def link(self, code: str) -> str:
-        return f"https://t.me/{self.engine.bot_username}?start=s_{code}"
+        return self.engine.deep_link(payloads.SESSION_LINK + code)
 
     def _usage(self, lang: str) -> list[Reply]:
-        ids = ", ".join(f"`{q}`" for q in self.kb.quizzes)
-        return [Reply(self._t("session_usage", lang, ids=ids), lang)]
+        return [Reply(self._t("session_usage", lang, ids=self.engine.quiz_ids()), lang)]
 
     def on_command(self, incoming: Incoming, command: str, arg: str, lang: str) -> list[Reply]:
         if incoming.in_group:
