@@ -1,8 +1,8 @@
 """Scoring the matcher on a labelled set, like ``rasa test nlu``, lighter.
 
-The engine's decisions are reproduced without a user: the language is what the message itself
-says, or English when it says nothing (a brand-new user with no Telegram language), and the intent
-is what the matcher answers (None when the bot would fall back or decline).
+The engine's decisions are reproduced for a brand-new user: the language comes from
+:meth:`Engine.detect` (what the message says, else English), and the intent is what the matcher
+answers (None when the bot would fall back or decline).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import Any
 
 from .engine import Engine
 from .knowledge import LANGS
+from .messages import Incoming
+from .store import UserPrefs
 from .yamlsrc import LList, Problem, load_file
 
 
@@ -96,9 +98,12 @@ def load_cases(path: Path) -> tuple[list[Case], list[Problem]]:
     return cases, problems
 
 
+NEW_USER = Incoming(user_id="evaluate")  # no stored preference, no Telegram language
+
+
 def predict(engine: Engine, text: str) -> Prediction:
-    det = engine.language.detect(text)
-    lang = det.lang if det.confidence >= engine.settings.match.lang_min_confidence else "en"
+    """What the engine would decide for a brand-new user (same language rules as a chat)."""
+    lang, _ = engine.detect(text, NEW_USER, UserPrefs(None, False))
     match = engine.matcher.match(text, lang)
     return Prediction(Case(text, None, lang), match.intent, lang, match.score, match.alternatives)
 
