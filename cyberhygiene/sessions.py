@@ -236,11 +236,15 @@ class TrainerSessions:
         lines.append("")
         total = len(quiz.questions)
         for row in st.rows[:MAX_NAMES_IN_RESULTS]:
-            score = f"{row.score}/{total}" if row.score is not None else "…"
-            lines.append(f"- {self._name(row)}: {score}")
+            if row.score is None:
+                score = self._t("session_results_unfinished", lang)
+            else:
+                score = f"{row.score}/{total}"
+            lines.append(self._t("session_results_person", lang, name=self._name(row), score=score))
         if len(st.rows) > MAX_NAMES_IN_RESULTS:
-            lines.append(f"- … +{len(st.rows) - MAX_NAMES_IN_RESULTS}")
-        chart = bar_chart_png([(f"Q{i + 1}", pct) for i, pct in st.per_question])
+            lines.append(self._t("session_results_more", lang, n=len(st.rows) - MAX_NAMES_IN_RESULTS))
+        labels = [self._t("export_header_question", lang, n=i + 1) for i, _ in st.per_question]
+        chart = bar_chart_png([(label, pct) for label, (_, pct) in zip(labels, st.per_question, strict=True)])
         caption = self._t("session_chart_caption", lang, title=markup.escape(info.title))
         return [
             Reply("\n".join(lines), lang),
