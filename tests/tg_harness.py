@@ -7,7 +7,7 @@ import contextlib
 import os
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,16 +38,19 @@ class Running:
 
     async def say(self, user_id: int, text: str, **kw: Any) -> list[Call]:
         """Send a message and wait until the bot went quiet; return what it sent to that chat."""
-        chat_id = kw.get("chat_id", user_id)
-        before = len(self.fake.sent_messages(chat_id))
-        self.fake.message(user_id, text, **kw)
-        await self.fake.wait_idle(quiet=0.4, timeout=15)
-        return self.fake.sent_messages(chat_id)[before:]
+        return await self._then_sent(
+            kw.get("chat_id", user_id), lambda: self.fake.message(user_id, text, **kw)
+        )
 
     async def press(self, user_id: int, data: str, **kw: Any) -> list[Call]:
-        chat_id = kw.get("chat_id", user_id)
+        """Press a button (callback data) and return what the bot then sent to that chat."""
+        return await self._then_sent(
+            kw.get("chat_id", user_id), lambda: self.fake.callback_query(user_id, data, **kw)
+        )
+
+    async def _then_sent(self, chat_id: int, act: Callable[[], object]) -> list[Call]:
         before = len(self.fake.sent_messages(chat_id))
-        self.fake.callback_query(user_id, data, **kw)
+        act()
         await self.fake.wait_idle(quiet=0.4, timeout=15)
         return self.fake.sent_messages(chat_id)[before:]
 

@@ -62,6 +62,7 @@ from .. import markup, payloads
 from ..config import Settings
 from ..engine import Engine
 from ..messages import Choice, Incoming, PollAnswer, Reply
+from ..store import UserPrefs
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -541,11 +542,11 @@ class TelegramChannel:
 
     def _safe_language(self, update: Update) -> str:
         """The user's language without trusting the failing parts (the database may be the error)."""
+        incoming = self._incoming(update)
         try:
-            return self.engine.preferred(self._incoming(update))
-        except Exception:
-            code = (update.effective_user.language_code or "") if update.effective_user else ""
-            return "es" if code.lower().startswith("es") else "en"
+            return self.engine.preferred(incoming)
+        except Exception:  # same rule, without the stored preference: language_code, then English
+            return self.engine.preferred(incoming, UserPrefs(None, False))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """One place for errors: log with context, and tell a waiting user politely."""
