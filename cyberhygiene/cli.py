@@ -1,6 +1,7 @@
 """Command line: ``python bot.py [--intents DIR] [--content DIR] <command>``.
 
-Commands (names are fixed): ``chat``, ``telegram``, ``match``, ``evaluate``, ``validate``.
+Commands (names are fixed): ``chat``, ``telegram``, ``match``, ``evaluate``, ``validate``,
+``unmatched``, ``stats``.
 With no command: Telegram when ``TELEGRAM_BOT_TOKEN`` is set, else ``chat`` with a notice.
 A thin layer over the library, like sqlite-utils' ``cli.py``.
 """
@@ -8,6 +9,7 @@ A thin layer over the library, like sqlite-utils' ``cli.py``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -61,9 +63,34 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="score the matcher on a labelled YAML file")
     ev.add_argument("file", type=Path, help="YAML list of {text, intent, lang}")
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
+    ev.add_argument("--report", type=Path, metavar="DIR", help="also write charts and an index.html into DIR")
 
-    sub.add_parser("validate", help="check every file in intents/ and content/")
+    val = sub.add_parser("validate", help="check every file in intents/ and content/")
+    val.add_argument("--strict", action="store_true", help="treat warnings as errors (CI does)")
+
+    um = sub.add_parser("unmatched", help="questions the bot could not answer, grouped, largest first")
+    um.add_argument("--since", type=_positive, metavar="DAYS", help="only the last DAYS days")
+    um.add_argument("--lang", choices=["en", "es"], help="only this language")
+    um.add_argument("--limit", type=_positive, metavar="N", help="at most N groups")
+    um.add_argument("--json", action="store_true", help="print the groups as JSON")
+    um.add_argument(
+        "--export", type=Path, metavar="FILE", help="write the groups as an evaluation file to label"
+    )
+
+    st = sub.add_parser("stats", help="aggregate use: messages, answers, fallbacks, quizzes, sessions")
+    st.add_argument("--since", type=_positive, default=30, metavar="DAYS", help="last DAYS days (30)")
+    st.add_argument("--json", action="store_true", help="print as JSON")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
 
 
 def _settings() -> Settings:
@@ -98,6 +125,8 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     errors = [p for p in problems if p.severity == "error"]
     if not errors:
         problems = problems + near_duplicates(kb, _settings().match.threshold)
+    if getattr(args, "strict", False):
+        problems = [dataclasses.replace(p, severity="error") for p in problems]
     for problem in sorted(problems):
         print(problem, file=out)
     errors = [p for p in problems if p.severity == "error"]
@@ -151,6 +180,68 @@ def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2), file=out)
     else:
         print(format_report(report), file=out)
+    if args.report is not None:
+        from .eval_report import write_report
+
+        page = write_report(report, args.report, args.file.name)
+        print(f"report written to {page}", file=sys.stderr)
+    return 0
+
+
+def cmd_unmatched(args: argparse.Namespace, out: TextIO) -> int:
+    from .insights import format_unmatched, unmatched
+
+    settings = _settings()
+    engine = _engine(args, settings)
+    try:
+        groups = unmatched(
+            engine.store,
+            retention_days=settings.retention_days,
+            since_days=args.since,
+            lang=args.lang,
+            limit=args.limit,
+            guess=engine.best_guess,
+        )
+    finally:
+        engine.store.close()
+    days = min(args.since or settings.retention_days, settings.retention_days)
+    if args.export is not None:
+        lines = [
+            f"# {len(groups)} group(s) of unanswered questions from the last {days} day(s),"
+            " exported by `python bot.py unmatched --export`.",
+            "# Label each case: replace TODO with the intent id that should answer it, or null",
+            "# for out of scope; delete cases you cannot label. Then use it with `evaluate`.",
+        ]
+        for g in groups:
+            guess = f"{g.guess} ({g.guess_score:.2f})" if g.guess else "none"
+            for example in g.examples:
+                text = json.dumps(example, ensure_ascii=False)
+                lines.append(
+                    f"- {{text: {text}, intent: TODO, lang: {g.lang}}}  # {g.count}x, best guess: {guess}"
+                )
+        args.export.write_text("\n".join(lines) + "\n", "utf-8")
+        print(f"{len(groups)} group(s) written to {args.export}", file=sys.stderr)
+    if args.json:
+        print(json.dumps([g.as_dict() for g in groups], ensure_ascii=False, indent=2), file=out)
+    elif args.export is None:
+        print(format_unmatched(groups, days), file=out)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
+    from .insights import format_stats, usage_summary
+    from .store import open_store
+
+    settings = _settings()
+    store = open_store(settings.database_path)
+    try:
+        summary = usage_summary(store, since_days=args.since, retention_days=settings.retention_days)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2), file=out)
+    else:
+        print(format_stats(summary), file=out)
     return 0
 
 
@@ -211,6 +302,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return cmd_match(args, sys.stdout, sys.stdin)
     if args.command == "evaluate":
         return cmd_evaluate(args, sys.stdout)
+    if args.command == "unmatched":
+        return cmd_unmatched(args, sys.stdout)
+    if args.command == "stats":
+        return cmd_stats(args, sys.stdout)
     if args.command == "chat":
         return cmd_chat(args, settings)
     if args.command == "telegram" or (args.command is None and settings.telegram_token):

@@ -64,6 +64,8 @@ class Settings:
     flood_window: float = 20.0
     # Finished quiz attempts and unanswered-question logs older than this are purged.
     retention_days: int = 180
+    # Telegram user ids (as text) who get the maintainers' /stats and /unmatched commands.
+    admin_ids: frozenset[str] = frozenset()
 
     @property
     def database_path(self) -> str:
@@ -126,6 +128,15 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _ids(env: Mapping[str, str], name: str) -> frozenset[str]:
+    """A comma- or space-separated list of Telegram user ids (whole numbers)."""
+    raw = env.get(name, "").replace(",", " ").split()
+    bad = [r for r in raw if not r.lstrip("-").isdigit()]
+    if bad:
+        raise ConfigError(f"{name} must list Telegram user ids (whole numbers), got {bad[0]!r}")
+    return frozenset(str(int(r)) for r in raw)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read every setting from ``env`` (default: ``os.environ``)."""
     env = os.environ if env is None else env
@@ -155,6 +166,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         flood_messages=_int(env, "FLOOD_MESSAGES", 12, minimum=1),
         flood_window=_float(env, "FLOOD_WINDOW_SECONDS", 20.0),
         retention_days=_int(env, "RETENTION_DAYS", 180, minimum=1),
+        admin_ids=_ids(env, "ADMIN_IDS"),
     )
     database_path_from_url(settings.database_url)  # fail early on a bad URL
     return settings

@@ -15,6 +15,8 @@ from collections import defaultdict, deque
 from collections.abc import Callable
 
 from . import markup, payloads
+from .admin import COMMANDS as ADMIN_COMMANDS
+from .admin import AdminCommands
 from .config import Settings
 from .knowledge import LANGS, Answer, KnowledgeBase
 from .language import LanguageModel
@@ -75,6 +77,7 @@ class Engine:
 
         self.quiz = QuizFlow(self)
         self.sessions = TrainerSessions(self)
+        self.admin = AdminCommands(self)
 
     # -- language ---------------------------------------------------------------------------
     def detect(self, text: str, incoming: Incoming, prefs: UserPrefs | None = None) -> tuple[str, bool]:
@@ -160,21 +163,30 @@ class Engine:
         lang, decided = self.detect(text, incoming, prefs)
         if decided and not prefs.pinned and prefs.lang != lang:
             self.store.set_lang(incoming.user_id, lang, pinned=False)
+        self.store.count(f"messages.{lang}")
         match = self.matcher.match(text, lang)
         replies = self.reply_for_match(match, lang, text)
         hint = self.quiz.in_progress_hint(incoming, lang)
         return replies + hint
 
+    def best_guess(self, text: str, lang: str) -> tuple[str | None, float]:
+        """The in-scope intent the matcher ranks first for ``text``, with its score."""
+        alternatives = self.matcher.match(text, lang).alternatives
+        return alternatives[0] if alternatives else (None, 0.0)
+
     def reply_for_match(self, match: Match, lang: str, text: str) -> list[Reply]:
         if match.intent is not None:
+            self.store.count(f"answer.{match.intent}")
             if match.intent == "quiz":
                 return [self.answer(match.intent, lang), *self.quiz.list_quizzes(lang)]
             return [self.answer(match.intent, lang)]
-        self.store.log_unanswered(text, lang)
+        kind = "declined" if match.out_of_scope else "fallback"
+        self.store.log_unanswered(text, lang, kind)
+        self.store.count(kind)
         if match.out_of_scope:
             return [Reply(self.text("out_of_scope", lang), lang, (self.menu_choice(lang),))]
         guesses = self.matcher.suggestions(match)
-        choices = [Choice(self.title(iid, lang), payloads.make(payloads.ANSWER, iid)) for iid in guesses]
+        choices = [Choice(self.title(iid, lang), payloads.make(payloads.GUESS, iid)) for iid in guesses]
         choices.append(self.menu_choice(lang))
         key = "did_you_mean" if guesses else "fallback"
         return [Reply(self.text(key, lang), lang, tuple(choices))]
@@ -276,6 +288,8 @@ class Engine:
             return self.quiz.stop_group(incoming, lang)
         if command in {"newsession", "sessions", "results", "export", "close"}:
             return self.sessions.on_command(incoming, command, arg, lang)
+        if command in ADMIN_COMMANDS and self.admin.allowed(incoming):
+            return self.admin.on_command(command, lang)
         return [Reply(self.text("unknown_command", lang), lang, (self.menu_choice(lang),))]
 
     def _on_start(self, incoming: Incoming, arg: str, lang: str) -> list[Reply]:
@@ -299,8 +313,12 @@ class Engine:
         p = payloads.parse(incoming.payload)
         if p is None:
             return self.stale(lang)
-        if p.kind == payloads.ANSWER:
-            return [self.answer(p.args[0], lang)] if p.args[0] in self.kb.intents else self.stale(lang)
+        if p.kind in {payloads.ANSWER, payloads.GUESS}:
+            if p.args[0] not in self.kb.intents:
+                return self.stale(lang)
+            if p.kind == payloads.GUESS:
+                self.store.count(f"guess_taken.{p.args[0]}")
+            return [self.answer(p.args[0], lang)]
         if p.kind == payloads.MENU:
             return [self.topics(lang)]
         if p.kind == payloads.GROUP:

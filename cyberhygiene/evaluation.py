@@ -73,6 +73,10 @@ class Report:
         }
 
 
+# What `unmatched --export` writes where a person must still fill in the intent.
+UNLABELLED = "TODO"
+
+
 def load_cases(path: Path) -> tuple[list[Case], list[Problem]]:
     """Read an evaluation file: a YAML list of ``{text, intent (id or null), lang}``."""
     data, problems = load_file(path)
@@ -91,6 +95,13 @@ def load_cases(path: Path) -> tuple[list[Case], list[Problem]]:
             problems.append(Problem(str(path), line, f"lang must be en or es, got {lang!r}"))
             continue
         intent = item.get("intent")
+        if intent == UNLABELLED:
+            problems.append(
+                Problem(
+                    str(path), line, f"case not labelled yet: replace {UNLABELLED} with an intent id or null"
+                )
+            )
+            continue
         if intent is not None and not isinstance(intent, str):
             problems.append(Problem(str(path), line, f"intent must be an id or null, got {intent!r}"))
             continue

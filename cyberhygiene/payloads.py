@@ -14,6 +14,7 @@ VERSION = "1"
 MAX_BYTES = 64
 
 ANSWER = "a"  # a:<intent_id>
+GUESS = "ga"  # ga:<intent_id>: a "Did you mean…?" guess (answered like ANSWER, counted apart)
 MENU = "m"  # m
 GROUP = "g"  # g:<group_id>
 LANGUAGE = "l"  # l:<en|es>
@@ -33,6 +34,7 @@ _ID = r"[a-z0-9_]{1,40}"
 _NUM = r"\d{1,9}"
 _SHAPES: dict[str, re.Pattern[str]] = {
     ANSWER: re.compile(rf"^{_ID}$"),
+    GUESS: re.compile(rf"^{_ID}$"),
     MENU: re.compile(r"^$"),
     GROUP: re.compile(rf"^{_ID}$"),
     LANGUAGE: re.compile(r"^(en|es)$"),

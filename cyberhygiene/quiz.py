@@ -72,6 +72,7 @@ class QuizFlow:
     ) -> list[Reply]:
         quiz = self.kb.quizzes[quiz_id]
         attempt = self.store.start_attempt(incoming.user_id, quiz_id, lang, session_code)
+        self.store.count(f"quiz_started.{quiz_id}")
         return [self.question(attempt, quiz, lang)]
 
     def _resume(self, attempt: Attempt, lang: str) -> list[Reply]:
@@ -156,6 +157,8 @@ class QuizFlow:
             )
             return [Reply(text, lang, (next_choice,))]
         self.store.finish_attempt(attempt.id)
+        score = sum(1 for _, _, ok in self.store.attempt_answers(attempt.id) if ok)
+        self.store.count(f"quiz_finished.{quiz.id}", 100.0 * score / len(quiz.questions))
         return [Reply(text, lang), self.result(attempt.id, quiz, lang)]
 
     def result(self, attempt_id: int, quiz: Quiz, lang: str) -> Reply:

@@ -156,6 +156,7 @@ class TrainerSessions:
         quiz = self.kb.quizzes[quiz_id]
         title = " ".join(title.split())[:TITLE_MAX] or quiz.title[lang]
         info = self.store.create_session(incoming.user_id, quiz_id, title)
+        self.store.count("session_created")
         link = self.link(info.code)
         text = self._t(
             "session_created",
@@ -316,6 +317,7 @@ class TrainerSessions:
         if info.closed_at is not None:
             return self.on_link(incoming, code, lang)
         self.store.join_session(code, incoming.user_id, incoming.first_name, incoming.username)
+        self.store.count("session_joined")
         return self.engine.quiz.start(incoming, info.quiz_id, lang, session_code=code)
 
 

@@ -100,8 +100,24 @@ MIGRATIONS: tuple[str, ...] = (
         created_at REAL NOT NULL
     );
     """,
+    # 3: what kind of miss an unanswered question was; aggregate usage counts (no ids, no text)
+    """
+    ALTER TABLE unanswered ADD COLUMN kind TEXT NOT NULL DEFAULT 'fallback';
+    CREATE INDEX unanswered_time ON unanswered(created_at);
+    CREATE TABLE usage (
+        day   TEXT NOT NULL,
+        key   TEXT NOT NULL,
+        n     INTEGER NOT NULL DEFAULT 0,
+        total REAL NOT NULL DEFAULT 0,
+        PRIMARY KEY (day, key)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# Usage counts are kept in memory and written at most this often (and at close), so that
+# counting costs no disk write per message.
+USAGE_FLUSH_SECONDS = 30.0
+USAGE_FLUSH_KEYS = 500
 
 
 @dataclass(frozen=True)
@@ -143,6 +159,14 @@ class GroupGame:
     started_by: str
 
 
+@dataclass(frozen=True)
+class UnansweredRow:
+    text: str
+    lang: str
+    kind: str  # "fallback" (did not understand) or "declined" (out of scope)
+    created_at: float
+
+
 class Store:
     """The bot's state. Open with :func:`open_store`; close with :meth:`close`."""
 
@@ -151,6 +175,8 @@ class Store:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._usage: dict[tuple[str, str], list[float]] = {}
+        self._usage_flushed = time.monotonic()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -213,6 +239,8 @@ class Store:
         return str(row[0]) if row else ""
 
     def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):  # counts are best effort, never worth a crash
+            self.flush_usage()
         with self._lock:
             with contextlib.suppress(sqlite3.Error):  # best effort: the WAL is replayed anyway
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -264,16 +292,73 @@ class Store:
         return total
 
     # -- unanswered questions (no user identifier, by design) -------------------------------
-    def log_unanswered(self, text: str, lang: str) -> None:
+    def log_unanswered(self, text: str, lang: str, kind: str = "fallback") -> None:
+        """Keep a question the bot could not answer (``fallback``) or declined (``declined``)."""
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO unanswered(text, lang, created_at) VALUES (?, ?, ?)",
-                (text[:500], lang, time.time()),
+                "INSERT INTO unanswered(text, lang, kind, created_at) VALUES (?, ?, ?, ?)",
+                (text[:500], lang, kind, time.time()),
             )
 
     def unanswered(self, limit: int = 100) -> list[tuple[str, str]]:
         rows = self._all("SELECT text, lang FROM unanswered ORDER BY id DESC LIMIT ?", (limit,))
         return [(r["text"], r["lang"]) for r in rows]
+
+    def unanswered_since(self, cutoff: float, lang: str | None = None) -> list[UnansweredRow]:
+        """Every logged question newer than ``cutoff`` (a Unix time), oldest first."""
+        sql = "SELECT text, lang, kind, created_at FROM unanswered WHERE created_at >= ?"
+        args: tuple[object, ...] = (cutoff,)
+        if lang is not None:
+            sql += " AND lang = ?"
+            args += (lang,)
+        rows = self._all(sql + " ORDER BY created_at, id", args)
+        return [UnansweredRow(r["text"], r["lang"], r["kind"], r["created_at"]) for r in rows]
+
+    # -- aggregate usage (per day and key; never an id or a message text) -------------------
+    def count(self, key: str, value: float = 0.0, *, now: float | None = None) -> None:
+        """Add one to today's ``key`` (and ``value`` to its total, for averages)."""
+        day = time.strftime("%Y-%m-%d", time.gmtime(time.time() if now is None else now))
+        with self._lock:
+            cell = self._usage.setdefault((day, key), [0, 0.0])
+            cell[0] += 1
+            cell[1] += value
+            due = time.monotonic() - self._usage_flushed >= USAGE_FLUSH_SECONDS
+            if not (due or len(self._usage) >= USAGE_FLUSH_KEYS):
+                return
+        try:
+            self.flush_usage()
+        except sqlite3.Error as exc:  # a busy or read-only database must not cost the reply
+            logger.warning("usage counts not saved yet (%s); will retry", type(exc).__name__)
+
+    def flush_usage(self) -> None:
+        """Write the counts kept in memory; on failure they stay in memory for the next try."""
+        with self._lock:
+            pending, self._usage = self._usage, {}
+            self._usage_flushed = time.monotonic()
+            if not pending:
+                return
+            try:
+                with self.transaction() as db:
+                    db.executemany(
+                        "INSERT INTO usage(day, key, n, total) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT(day, key) DO UPDATE SET n = usage.n + excluded.n, "
+                        "total = usage.total + excluded.total",
+                        [(day, key, int(n), total) for (day, key), (n, total) in pending.items()],
+                    )
+            except BaseException:
+                for k, (n, total) in pending.items():
+                    cell = self._usage.setdefault(k, [0, 0.0])
+                    cell[0] += n
+                    cell[1] += total
+                raise
+
+    def usage_since(self, first_day: str) -> list[tuple[str, str, int, float]]:
+        """``(day, key, count, total)`` rows from ``first_day`` (``YYYY-MM-DD``) on."""
+        self.flush_usage()
+        rows = self._all(
+            "SELECT day, key, n, total FROM usage WHERE day >= ? ORDER BY day, key", (first_day,)
+        )
+        return [(r["day"], r["key"], int(r["n"]), float(r["total"])) for r in rows]
 
     def purge(self, retention_days: int, now: float | None = None) -> int:
         """Delete logs and finished attempts older than the retention period."""

@@ -11,6 +11,24 @@ from .yamlsrc import Problem
 # Two patterns of different intents this similar (rapidfuzz ratio, 0-100) after normalization
 # are near-duplicates: the matcher cannot tell which intent the user meant.
 NEAR_DUPLICATE_RATIO = 90.0
+# ... unless a word that only one of them has is a different word, not a spelling of the other's:
+# "what is smishing" / "what is vishing" are similar strings but name different things.
+SAME_WORD_RATIO = 85.0
+
+
+def _only_spelling_differs(a: str, b: str) -> bool:
+    """True when every word one pattern has and the other lacks is a variant of one it has."""
+    wa, wb = set(a.split()), set(b.split())
+    only_a, only_b = wa - wb, wb - wa
+    if not only_a and not only_b:
+        return True
+    if not only_a or not only_b:
+        return False  # one pattern adds words to the other: the added words may carry the meaning
+    return all(
+        max(fuzz.ratio(x, y) for y in other) >= SAME_WORD_RATIO
+        for words, other in ((only_a, only_b), (only_b, only_a))
+        for x in words
+    )
 
 
 def near_duplicates(kb: KnowledgeBase, threshold: float = NEAR_DUPLICATE_RATIO) -> list[Problem]:
@@ -30,7 +48,7 @@ def near_duplicates(kb: KnowledgeBase, threshold: float = NEAR_DUPLICATE_RATIO) 
     for i, (text, iid, raw, path, line) in enumerate(entries):
         for _, score, j in process.extract(text, texts, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None):
             other = entries[j]
-            if other[1] == iid or (j, i) in seen:
+            if other[1] == iid or (j, i) in seen or not _only_spelling_differs(text, other[0]):
                 continue
             seen.add((i, j))
             problems.append(

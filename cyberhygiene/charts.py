@@ -1,0 +1,161 @@
+"""Every chart the project draws, with one library (matplotlib, headless "Agg" backend).
+
+Charts are PNG bytes, made to read on a phone and when projected: large type, a title, labelled
+axes, values on the bars. matplotlib is imported on first use, so starting the bot stays fast.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+FONT = 13
+DPI = 110
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig: Any) -> bytes:
+    plt = _pyplot()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def stacked_days_png(
+    days: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, title: str, ylabel: str
+) -> bytes:
+    """Stacked bars per day (e.g. messages in English and in Spanish), with totals on top."""
+    plt = _pyplot()
+    width = max(6.0, min(16.0, 0.45 * len(days) + 3))
+    fig, ax = plt.subplots(figsize=(width, 4.8))
+    bottoms = [0] * len(days)
+    positions = list(range(len(days)))
+    for label, values in series:
+        ax.bar(positions, values, bottom=bottoms, label=label)
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    for x, total in zip(positions, bottoms, strict=True):
+        if total:
+            ax.annotate(str(total), (x, total), ha="center", va="bottom", fontsize=FONT - 3)
+    step = max(1, len(days) // 12)
+    ax.set_xticks(positions[::step], [d[5:] for d in days][::step], fontsize=FONT - 2)
+    ax.set_ylabel(ylabel, fontsize=FONT)
+    ax.set_title(title, fontsize=FONT + 2, weight="bold")
+    ax.set_ylim(0, max([*bottoms, 1]) * 1.15)
+    ax.legend(fontsize=FONT - 2)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)
+
+
+def horizontal_bars_png(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str,
+    xlabel: str,
+    xmax: float | None = None,
+    value_format: str = "{:.0f}",
+) -> bytes:
+    """One horizontal bar per label, first label on top, the value written at each bar's end."""
+    plt = _pyplot()
+    height = max(2.5, 0.32 * len(labels) + 1.4)
+    fig, ax = plt.subplots(figsize=(9, height))
+    positions = list(range(len(labels)))[::-1]
+    top = xmax if xmax is not None else max([*values, 1.0]) * 1.15
+    ax.barh(positions, values, color="#3b6ea8", edgecolor="#1d3d63")
+    for y, v in zip(positions, values, strict=True):
+        ax.annotate(
+            value_format.format(v),
+            (v, y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=FONT - 3,
+        )
+    ax.set_yticks(positions, labels, fontsize=FONT - 3)
+    ax.set_xlim(0, top)
+    ax.set_xlabel(xlabel, fontsize=FONT)
+    ax.set_title(title, fontsize=FONT + 1, weight="bold")
+    ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)
+
+
+def vertical_bars_png(
+    labels: Sequence[str], values: Sequence[float], notes: Sequence[str], *, title: str, ylabel: str
+) -> bytes:
+    """A few vertical bars on a 0-100 axis, each with its value and a note (e.g. ``n=40``)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    positions = list(range(len(labels)))
+    ax.bar(positions, values, color="#3b6ea8", edgecolor="#1d3d63")
+    for x, v, note in zip(positions, values, notes, strict=True):
+        ax.annotate(
+            f"{v:.0f}%\n{note}",
+            (x, v),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=FONT - 2,
+        )
+    ax.set_xticks(positions, labels, fontsize=FONT - 1)
+    ax.set_ylim(0, 115)
+    ax.set_yticks([0, 25, 50, 75, 100])
+    ax.set_ylabel(ylabel, fontsize=FONT)
+    ax.set_title(title, fontsize=FONT + 1, weight="bold")
+    ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)
+
+
+def histogram_png(
+    groups: Sequence[tuple[str, Sequence[float]]], *, title: str, xlabel: str, bins: int = 20
+) -> bytes:
+    """Overlaid histograms (e.g. confidence of right and of wrong answers)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    everything = [v for _, values in groups for v in values]
+    lo, hi = (min(everything), max(everything)) if everything else (0.0, 1.0)
+    if lo == hi:
+        hi = lo + 1.0
+    for label, values in groups:
+        ax.hist(values, bins=bins, range=(lo, hi), alpha=0.6, label=f"{label} (n={len(values)})")
+    ax.set_xlabel(xlabel, fontsize=FONT)
+    ax.set_ylabel("messages", fontsize=FONT)
+    ax.set_title(title, fontsize=FONT + 1, weight="bold")
+    ax.legend(fontsize=FONT - 2)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)
+
+
+def matrix_png(
+    labels: Sequence[str], columns: Sequence[str], counts: Sequence[Sequence[int]], *, title: str
+) -> bytes:
+    """A confusion matrix: rows expected, columns predicted, counts written in non-empty cells."""
+    plt = _pyplot()
+    size = max(6.0, 0.3 * max(len(labels), len(columns)) + 3)
+    fig, ax = plt.subplots(figsize=(size, size))
+    # colour by share of the row, so a small intent's diagonal is as dark as a big one's
+    shares = [[n / (sum(row) or 1) for n in row] for row in counts]
+    ax.imshow(shares, cmap="Blues", aspect="auto", vmin=0, vmax=1)
+    for i, row in enumerate(counts):
+        for j, n in enumerate(row):
+            if n:
+                dark = shares[i][j] > 0.5
+                ax.text(
+                    j, i, str(n), ha="center", va="center", fontsize=7, color="white" if dark else "black"
+                )
+    ax.set_xticks(range(len(columns)), columns, rotation=90, fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xlabel("predicted", fontsize=FONT)
+    ax.set_ylabel("expected", fontsize=FONT)
+    ax.set_title(title, fontsize=FONT + 1, weight="bold")
+    return _png(fig)
