@@ -191,9 +191,11 @@ class ScamChecker:
                 label = d.split(".")[0]
                 if "." in d and len(label) >= 5:
                     self._brand_labels.setdefault(label, brand)
-        tlds = "|".join(sorted(data.link_tlds, key=len, reverse=True))
+        # "bbva-mx . com": a space around the dot, before one of the common endings written in
+        # lower case (a sentence that ends before "Is this real?" must not become a link).
         self._spaced_dot = re.compile(
-            rf"(?<=[A-Za-z0-9])\s*\.\s+(?=(?:{tlds})\b)|(?<=[A-Za-z0-9])\s+\.\s*(?=(?:{tlds})\b)", re.I
+            r"(?<=[a-z0-9])(?: \. ?|\. )(?=(?:com|net|org|info|mx|xyz|top|online|site|shop|co|us|gov|gob)"
+            r"(?:\.mx)?(?:[\s/]|$))"
         )
 
     # -- links ------------------------------------------------------------------------------

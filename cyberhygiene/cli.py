@@ -108,7 +108,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     from .validation import near_duplicates
 
     kb, problems = load(args.intents, args.content)
-    signals, signal_problems = load_for(kb, args.content) if args.content.is_dir() else (None, [])
+    _, signal_problems = load_for(kb, args.content) if args.content.is_dir() else (None, [])
     problems = problems + signal_problems
     errors = [p for p in problems if p.severity == "error"]
     if not errors:
@@ -123,8 +123,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     n_patterns = sum(len(p) for i in kb.intents.values() for p in i.patterns.values())
     print(
         f"ok: {len(kb.intents)} intents, {n_patterns} patterns, {len(kb.answers)} answers, "
-        f"{len(kb.quizzes)} quizzes, {len(kb.ui)} UI strings, "
-        f"{len(signals.signals) if signals else 0} scam signals, {warnings} warning(s)",
+        f"{len(kb.quizzes)} quizzes, {len(kb.ui)} UI strings, {warnings} warning(s)",
         file=out,
     )
     return 0

@@ -43,6 +43,10 @@ LANGUAGE_WORDS: dict[str, str] = {
 }
 
 
+# An unmatched message showing this many scam signs is a pasted scam: it gets the checker's reply.
+PASTED_SIGNS = 2
+
+
 class Engine:
     """The bot's brain. Build it once; call :meth:`handle` for every incoming event."""
 
@@ -178,7 +182,7 @@ class Engine:
         if decided and not prefs.pinned and prefs.lang != lang:
             self.store.set_lang(incoming.user_id, lang, pinned=False)
         match = self.matcher.match(text, lang)
-        if match.intent is None and self.checker.findings(text):
+        if match.intent is None and len(self.checker.findings(text)) >= PASTED_SIGNS:
             # Not a question we know but a message full of scam signs (pasted without asking):
             # show the signs, and keep it out of the unanswered log like every checked message.
             return self.check(incoming, text, lang, prefs)

@@ -460,9 +460,6 @@ def cross_check(data: ScamData, kb: KnowledgeBase) -> list[Problem]:
                 problems.append(
                     Problem(data.path, signal.line, f"signal {signal.id}: topic {topic!r} is not an intent")
                 )
-    for iid in ("report_us", "report_mx"):
-        if iid not in kb.intents:
-            problems.append(Problem(data.path, 1, f"the checker offers {iid!r}, which is not an intent"))
     for key in UI_KEYS:
         if key not in kb.ui:
             problems.append(Problem(data.path, 1, f"content/ui.yaml is missing the string {key!r}"))
