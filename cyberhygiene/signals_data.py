@@ -357,10 +357,13 @@ def _load_signals(f: _File, value: Any, line: int) -> dict[str, Signal]:
         f.error(line, f"signals must be a list, got {_kind(value)}")
         return {}
     signals: dict[str, Signal] = {}
+    written: set[str] = set()  # ids present, even if their entry has errors (reported already)
     for i, item in enumerate(value):
         d = f.mapping(item, value.line_of(i), f"signals[{i}]")
         if d is None:
             continue
+        if isinstance(d.get("id"), str):
+            written.add(d["id"])
         signal = _load_signal(f, d, f"signals[{i}]")
         if signal is None:
             continue
@@ -372,7 +375,7 @@ def _load_signals(f: _File, value: Any, line: int) -> dict[str, Signal]:
             continue
         signals[signal.id] = signal
     for sid in COMPUTED:
-        if sid not in signals and not any(p.path == f.path and sid in p.message for p in f.problems):
+        if sid not in written:
             f.error(value.line, f"signals: missing the {sid!r} signal (the checker computes it)")
     return signals
 
