@@ -29,7 +29,7 @@ from . import markup
 from .signals_data import Brand, ScamData, Signal
 
 QUOTE_MAX = 90  # characters of the message quoted per sign
-MAX_LINES = 6  # signs listed; the rest are counted
+MAX_LINES = 5  # signs listed (the reply must fit a phone screen); the rest are counted
 MANY_SUBDOMAINS = 3
 MAX_TEXT = 4096  # longer input is cut: Telegram messages are at most 4096 characters
 LOOKALIKE_RATIO = 85.0  # rapidfuzz ratio from which a domain name imitates a brand's
