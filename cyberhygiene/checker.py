@@ -41,7 +41,10 @@ PASTED_WORDS = 5  # words beside the question that make it a pasted message
 _NEGATION = re.compile(
     r"\b(never|nunca|jamas|nadie|no one|nobody|won t|will not|would never|do not share|don t share|"
     r"dont share|do not give|don t give|not ask|no (lo |la |los |las |le )?(compartas|des|proporciones)|"
-    r"no (te|le|les|se) (pedira\w*|pedimos|pediremos|solicita\w*|pide|pediran|enviara\w*))\b"
+    r"no (te|le|les|se) (pedira\w*|pedimos|pediremos|solicita\w*|pide|pediran|enviara\w*)|"
+    # a code the message itself gives: "use 123456 to verify your account"
+    r"(use|usa|utiliza|ingresa)( the| this| your| el| este| tu)?( code| codigo)? \d{3,8} (to|para)|"
+    r"\d{3,8} (is your|es tu) (\w+ ){0,3}(code|codigo))\b"
     r"(?:(?! (but|pero|sin embargo) ).){0,40}$"
 )
 _CHANNEL = re.compile(r"\b(por|via|on|en|in|through|by|to|al|a|con)\s$")

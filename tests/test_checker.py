@@ -47,6 +47,7 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("tu cu3nta fue bl0queada", "cu3nta fue bl0queada"),
         ("evita una orden de aprehension", "orden de aprehension"),
         ("your computer is infected", "computer is infected"),
+        ("se detectaron irregularidades en su RFC", "irregularidades en su RFC"),
         ("tu cuenta sera bloqeada hoy", "tu cuenta sera bloqeada"),  # typo: fuzzy phrase
     ],
     "prize": [
@@ -56,6 +57,9 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("gana 2000 pesos al dia", "gana 2000 pesos al dia"),
         ("G4NASTE un premio", "G4NASTE"),
         ("tienes saldo a favor en el SAT", "saldo a favor"),
+        ("Invest $250 and earn 20% daily", "earn 20% daily"),
+        ("eres beneficiario de una herencia", "beneficiario de"),
+        ("empleo de medio tiempo, pago diario", "empleo de medio tiempo"),
     ],
     "credentials": [
         ("Please reply with the verification code", "reply with the verification code"),
@@ -103,6 +107,8 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("hola ma este es mi nuevo numero", "ma este es mi nuevo numero"),
         ("tenemos a tu hija", "tenemos a tu hija"),
         ("estoy detenido, ayudame", "estoy detenido"),
+        ("su hijo está detenido", "su hijo está detenido"),
+        ("Your grandson was arrested", "Your grandson was arrested"),
         ("Ocupo que me deposites ahorita", "Ocupo que me deposites ahorita"),
     ],
     "callback_number": [
@@ -116,6 +122,8 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("Suspicious login attempt", "Suspicious login"),
         ("movimiento sospech0so en tu tarjeta", "movimiento sospech0so"),
         ("si no fuiste tu, avisanos", "si no fuiste tu"),
+        ("your plan will auto renew for $399.99", "auto renew for $399.99"),
+        ("Descargue su comprobante adjunto", "Descargue su comprobante adjunto"),
     ],
 }
 
@@ -140,6 +148,7 @@ NOT_SHOWS: dict[str, list[str]] = {
     ],
     "prize": ["congratulations on your new job!", "felicidades por tu graduación", "I got a free coffee lol"],
     "credentials": [
+        "Use 123456 to verify your Instagram account",
         "Don't share this code with anyone",
         "We will never ask for your PIN",
         "Nunca te pediremos tu NIP ni contraseñas",
@@ -150,7 +159,7 @@ NOT_SHOWS: dict[str, list[str]] = {
     "package_fee": ["your package was delivered", "tu paquete llega mañana"],
     "line_registration": ["trae tu INE a la cita", "my phone line is busy"],
     "secrecy": ["don't share this code", "no compartas este código con nadie"],
-    "family_emergency": ["hi mom, I landed safely", "ma ya llegue a la casa"],
+    "family_emergency": ["hi mom, I landed safely", "ma ya llegue a la casa", "I'm stuck in a meeting"],
     "callback_number": ["call me later", "llamame al rato"],
     "alarm": ["If this was you, you don't need to do anything", "Realizaste una compra por $89"],
 }
