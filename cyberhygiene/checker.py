@@ -466,6 +466,7 @@ class ScamChecker:
     # -- when to check ----------------------------------------------------------------------
     def mostly_link(self, text: str) -> bool:
         """A message that is a link and at most a few words."""
+        text = text[:MAX_TEXT]
         links = [link for link in self.links(text) if not link.email]
         if not links:
             return False
@@ -473,7 +474,7 @@ class ScamChecker:
 
     def asks(self, text: str) -> str | None:
         """The language of an "is this real?" question that makes up ``text``, if it is one."""
-        norm = self._normalized(text)
+        norm = self._normalized(text[:MAX_TEXT])
         if len(norm.folded.split()) > ASK_SENTENCE_WORDS:
             return None
         return self._ask_lang(norm.folded)

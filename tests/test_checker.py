@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cyberhygiene import markup
 from cyberhygiene.checker import MAX_LINES, Finding, ScamChecker, defang, report_countries
@@ -420,3 +422,26 @@ def test_spanish_lines_are_mexican_and_informal(checker: ScamChecker) -> None:
     for text in texts:
         assert not SPAIN_ONLY.search(text), text[:80]
         assert not re.search(r"\busted(es)?\b", text, re.I), text[:80]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab0@.:/[]()-_ xn-hxxps" + "аοі" + "\u200b\n?¿")) | st.characters(),
+        max_size=120,
+    )
+)
+def test_any_text_is_checked_without_error(text: str) -> None:
+    if "c" not in _CHECKER:
+        data, _ = load_signals(ROOT / "content" / "scam_signals.yaml")
+        assert data is not None
+        _CHECKER["c"] = ScamChecker(data)
+    checker = _CHECKER["c"]
+    findings = checker.findings(text)
+    checker.pasted(text)
+    checker.mostly_link(text)
+    checker.asks(text)
+    markup.check(checker.render(findings, "es", None, "x"))
+
+
+_CHECKER: dict[str, ScamChecker] = {}
