@@ -50,6 +50,9 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("evita una orden de aprehension", "orden de aprehension"),
         ("your computer is infected", "computer is infected"),
         ("se detectaron irregularidades en su RFC", "irregularidades en su RFC"),
+        ("Somos del cartel, sabemos donde vives", "Somos del cartel"),
+        ("si no pagas enviaremos tus fotos a tus contactos", "enviaremos tus fotos"),
+        ("Your password has expired", "password has expired"),
         ("tu cuenta sera bloqeada hoy", "tu cuenta sera bloqeada"),  # typo: fuzzy phrase
     ],
     "prize": [
@@ -71,6 +74,8 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("te envie un codigo por error, me lo pasas?", "codigo por error"),
         ("verifica tu cuenta aqui", "verifica tu cuenta"),
         ("proporciona tu NIP", "proporciona tu NIP"),
+        ("click here to verify", "click here to verify"),
+        ("Da clic aquí para reclamar", "Da clic aquí para reclamar"),
     ],
     "payment_method": [
         ("Pay with Google Play gift cards", "gift cards"),
