@@ -105,6 +105,7 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("no le digas a nadie", "no le digas a nadie"),
         ("no cuelgues", "no cuelgues"),
         ("si cuelgas no lo vuelves a ver", "si cuelgas"),
+        ("Si cuelgas o llamas a la policía, adiós", "Si cuelgas o llamas a la policía"),
         ("If you call the police you won't see him", "If you call the police"),
         ("no le digas a nadye", "no le digas a nadye"),  # typo
     ],
