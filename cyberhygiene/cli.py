@@ -114,14 +114,29 @@ def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = 
             file=sys.stderr,
         )
         raise SystemExit(1) from None
+    from .signals_data import SignalsError
+    from .signals_data import load_or_raise as load_signals_or_raise
+
+    try:
+        signals = load_signals_or_raise(kb, args.content)
+    except SignalsError as exc:
+        print(exc.report(), file=sys.stderr)
+        print(
+            f"refusing to start: {len(exc.problems)} problem(s) in the data files (run `python bot.py validate`)",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
     store = open_store(db_path or settings.database_path)
-    return Engine(kb, store, settings)
+    return Engine(kb, store, settings, signals=signals)
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    from .signals_data import load_for
     from .validation import near_duplicates
 
     kb, problems = load(args.intents, args.content)
+    _, signal_problems = load_for(kb, args.content) if args.content.is_dir() else (None, [])
+    problems = problems + signal_problems
     errors = [p for p in problems if p.severity == "error"]
     if not errors:
         problems = problems + near_duplicates(kb, _settings().match.threshold)

@@ -13,16 +13,20 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
+from functools import lru_cache
 
 from . import markup, payloads
 from .admin import COMMANDS as ADMIN_COMMANDS
 from .admin import AdminCommands
-from .config import Settings
+from .checker import ScamChecker, report_countries
+from .config import DEFAULT_CONTENT_DIR, Settings
 from .knowledge import LANGS, Answer, KnowledgeBase
 from .language import LanguageModel
 from .matcher import OUT_OF_SCOPE, Match, Matcher
 from .messages import Choice, Incoming, InlineResult, Reply
 from .normalize import Lexicon, fold
+from .signals_data import SIGNALS_FILE, ScamData
+from .signals_data import load_signals as _load_signals
 from .store import Store, UserPrefs
 
 logger = logging.getLogger(__name__)
@@ -41,6 +45,10 @@ LANGUAGE_WORDS: dict[str, str] = {
 }
 
 
+# An unmatched message showing this many scam signs is a pasted scam: it gets the checker's reply.
+PASTED_SIGNS = 2
+
+
 class Engine:
     """The bot's brain. Build it once; call :meth:`handle` for every incoming event."""
 
@@ -51,6 +59,7 @@ class Engine:
         settings: Settings | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        signals: ScamData | None = None,
     ) -> None:
         self.kb = kb
         self.store = store
@@ -67,6 +76,9 @@ class Engine:
         for lang, table in kb.lexicon.items():
             samples.setdefault(lang, []).extend(table)
         self.language = LanguageModel(samples)
+        # The message checker's data: given by the CLI (loaded from --content and validated at
+        # start-up), else the project's own content/scam_signals.yaml.
+        self.checker = ScamChecker(signals) if signals is not None else _default_checker()
         self._clock = clock
         self._flood_lock = threading.Lock()  # channels may call handle() from worker threads
         self._recent: dict[str, deque[float]] = defaultdict(deque)
@@ -131,6 +143,8 @@ class Engine:
             lang = self.preferred(incoming)
             key = "non_text" if incoming.text is None else "empty_message"
             return [Reply(self.text(key, lang), lang, (self.menu_choice(lang),))]
+        if incoming.forwarded:  # someone passed on a message they got: check it for scam signs
+            return self.check(incoming, text, self.preferred(incoming))
         if text.startswith("/"):
             return self._on_command(incoming, text)
         return self._on_text(incoming, text)
@@ -160,11 +174,22 @@ class Engine:
         if folded in LANGUAGE_WORDS:
             return self.set_language(incoming, LANGUAGE_WORDS[folded])
         prefs = self.store.get_prefs(incoming.user_id)  # one read per message
+        # "Is this real? <pasted message>", a bare link, or "is this real?" replying to a message:
+        # the message checker, before anything is matched (or logged as unanswered).
+        asked = self.checker.pasted(text)
+        if asked is not None or self.checker.mostly_link(text):
+            return self.check(incoming, text, asked or self.preferred(incoming, prefs), prefs)
+        if incoming.reply_to_text and (asked := self.checker.asks(text)) is not None:
+            return self.check(incoming, incoming.reply_to_text, asked, prefs)
         lang, decided = self.detect(text, incoming, prefs)
         if decided and not prefs.pinned and prefs.lang != lang:
             self.store.set_lang(incoming.user_id, lang, pinned=False)
         self.store.count(f"messages.{lang}")
         match = self.matcher.match(text, lang)
+        if match.intent is None and len(self.checker.findings(text)) >= PASTED_SIGNS:
+            # Not a question we know but a message full of scam signs (pasted without asking):
+            # show the signs, and keep it out of the unanswered log like every checked message.
+            return self.check(incoming, text, lang, prefs)
         replies = self.reply_for_match(match, lang, text)
         hint = self.quiz.in_progress_hint(incoming, lang)
         return replies + hint
@@ -190,6 +215,26 @@ class Engine:
         choices.append(self.menu_choice(lang))
         key = "did_you_mean" if guesses else "fallback"
         return [Reply(self.text(key, lang), lang, tuple(choices))]
+
+    # -- "is this a scam?" -------------------------------------------------------------------
+    def check(self, incoming: Incoming, text: str, lang: str, prefs: UserPrefs | None = None) -> list[Reply]:
+        """The warning signs in a message someone received. Never stored, logged or matched."""
+        prefs = prefs or self.store.get_prefs(incoming.user_id)
+        # The user's country, once a stored country exists; until then (None) both countries'
+        # report channels are given.
+        country: str | None = getattr(prefs, "country", None)
+        findings = self.checker.findings(text)
+        self.store.count("checked_with_signs" if findings else "checked_without_signs")  # counts only
+        checked = self.text("checked_label", lang, date=self.checker.data.checked)
+        body = self.checker.render(findings, lang, country, checked)
+        topics = self.checker.topics(findings) or ["smishing", "suspicious_links"]
+        ids = [t for t in topics if t in self.kb.answers][:3]
+        ids += [f"report_{c}" for c in report_countries(country) if f"report_{c}" in self.kb.answers]
+        choices = tuple(Choice(self.title(i, lang), payloads.make(payloads.ANSWER, i)) for i in ids)
+        return [Reply(body, lang, choices)]
+
+    def check_usage(self, lang: str) -> list[Reply]:
+        return [Reply(self.checker.data.reply("usage", lang), lang, (self.menu_choice(lang),))]
 
     # -- answers and menus ------------------------------------------------------------------
     def title(self, intent_id: str, lang: str) -> str:
@@ -271,6 +316,9 @@ class Engine:
                 for code in LANGS
             )
             return [Reply(self.text("language_prompt", lang), lang, choices)]
+        if command in {"check", "revisar", "checar", "verificar"}:
+            target = arg or (incoming.reply_to_text or "").strip()
+            return self.check(incoming, target, lang) if target else self.check_usage(lang)
         if command in {"privacy", "privacidad"}:
             return [self.answer("bot_privacy", lang)]
         if command in {"forget", "olvidar", "borrar"}:
@@ -379,8 +427,18 @@ def _sanitized(incoming: Incoming) -> Incoming:
         incoming,
         user_id=_clean(incoming.user_id),
         text=opt(incoming.text),
+        reply_to_text=opt(incoming.reply_to_text),
         payload=opt(incoming.payload),
         chat_id=opt(incoming.chat_id),
         first_name=_clean(incoming.first_name),
         username=_clean(incoming.username),
     )
+
+
+@lru_cache(maxsize=1)
+def _default_checker() -> ScamChecker:
+    """The checker over the project's own signals file, loaded once per process."""
+    data, problems = _load_signals(DEFAULT_CONTENT_DIR / SIGNALS_FILE)
+    if data is None:
+        raise ValueError("\n".join(str(p) for p in problems))
+    return ScamChecker(data)

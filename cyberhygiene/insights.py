@@ -169,6 +169,10 @@ def usage_summary(
         "quizzes": quizzes,
         "sessions": {"created": counts["session_created"], "trainees_joined": counts["session_joined"]},
         "countries": family("country."),
+        "messages_checked": {
+            "with_signs": counts["checked_with_signs"],
+            "without_signs": counts["checked_without_signs"],
+        },
     }
 
 
@@ -214,4 +218,6 @@ def format_stats(summary: dict[str, Any]) -> str:
     lines += ["", f"trainer sessions created: {s['created']}, trainees joined: {s['trainees_joined']}"]
     countries = ", ".join(f"{c} {n}" for c, n in summary["countries"].items()) or "(none)"
     lines.append(f"countries chosen: {countries}")
+    c = summary["messages_checked"]
+    lines.append(f"messages checked for scams: {c['with_signs']} with warning signs, {c['without_signs']} without")
     return "\n".join(lines)

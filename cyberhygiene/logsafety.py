@@ -65,4 +65,8 @@ def configure_logging(
     root.setLevel(level)
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # At DEBUG, python-telegram-bot logs every Bot API call with its parameters and result: the
+    # users' messages (including those sent to the scam checker, which are never to be logged)
+    # and the bot's replies quoting them. Its own debug lines stay off whatever the level.
+    logging.getLogger("telegram").setLevel(max(logging.INFO, root.getEffectiveLevel()))
     return handler

@@ -63,7 +63,7 @@ class PollAnswer:
 
 @dataclass(frozen=True)
 class Incoming:
-    """One thing a user did: typed ``text``, pressed a button (``payload``) or voted in a poll."""
+    """One thing a user did: typed or forwarded ``text``, pressed a button (``payload``) or voted."""
 
     user_id: str
     text: str | None = None
@@ -74,6 +74,10 @@ class Incoming:
     first_name: str = ""
     username: str = ""
     poll_answer: PollAnswer | None = None
+    # Set by channels for the message checker: the message was forwarded from elsewhere, and the
+    # text of the message this one replies to (for "/check" sent as a reply).
+    forwarded: bool = False
+    reply_to_text: str | None = None
 
     @property
     def chat(self) -> str:

@@ -19,6 +19,8 @@ import pytest
 
 from cyberhygiene import knowledge, yamlsrc
 from cyberhygiene.knowledge import REQUIRED_UI_KEYS, DataError, Intent, KnowledgeBase
+from cyberhygiene.signals_data import COMPUTED, REPLIES
+from cyberhygiene.signals_data import UI_KEYS as SIGNALS_UI_KEYS
 from cyberhygiene.validation import near_duplicates
 from cyberhygiene.yamlsrc import LDict, LList, Problem
 
@@ -107,11 +109,38 @@ questions:
 """
 
 
+def signals_text() -> str:
+    """A minimal valid content/scam_signals.yaml: one text signal plus the computed ones."""
+    out = [
+        "checked: 2026-11-28",
+        "fuzzy_cutoff: 90",
+        "link_tlds: [com]",
+        "public_suffixes: [com.mx]",
+        "shorteners: [bit.ly]",
+        "brands:",
+        '  - {id: acme, name: Acme, names: [acme], domains: [acme.com], source: "https://acme.com"}',
+        "ask_phrases: {en: ['is this real'], es: ['es real']}",
+        "signals:",
+        "  - id: urgency",
+        "    topics: [alpha]",
+        "    patterns: {en: ['\\burgent\\b'], es: ['\\burgente\\b']}",
+        '    says: {en: "Rush: {quote}", es: "Prisa: {quote}"}',
+    ]
+    for sid, names in COMPUTED.items():
+        shown = " ".join(f"{{{n}}}" for n in sorted(names))
+        out += [f"  - id: {sid}", "    topics: [beta]", f'    says: {{en: "EN {shown}", es: "ES {shown}"}}']
+    out.append("replies:")
+    for key, names in REPLIES.items():
+        shown = " ".join(f"{{{n}}}" for n in sorted(names))
+        out.append(f'  {key}: {{en: "English {key} {shown}", es: "Español {key} {shown}"}}')
+    return "\n".join(out) + "\n"
+
+
 def ui_text(replace: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> str:
     """content/ui.yaml with every required key; ``replace`` gives a key's raw YAML body."""
     replace = replace or {}
     out = ["# UI strings for the test tree", "ui:"]
-    for key in REQUIRED_UI_KEYS:
+    for key in (*REQUIRED_UI_KEYS, *SIGNALS_UI_KEYS):
         if key in drop:
             continue
         out.append(f"  {key}:")
@@ -131,6 +160,7 @@ VALID_FILES = {
     "content/ui.yaml": ui_text(),
     "content/topics.yaml": TOPICS,
     "content/quizzes/q1.yaml": QUIZ_Q1,
+    "content/scam_signals.yaml": signals_text(),
 }
 
 
@@ -213,7 +243,7 @@ def test_valid_tree_has_no_problems(tree: Tree) -> None:
     assert set(kb.intents) == {"alpha", "beta"}
     assert set(kb.answers) == {"alpha", "beta"}
     assert set(kb.quizzes) == {"q1"}
-    assert set(kb.ui) == set(REQUIRED_UI_KEYS)
+    assert set(kb.ui) == set(REQUIRED_UI_KEYS) | set(SIGNALS_UI_KEYS)
     assert [g.id for g in kb.topics] == ["main"]
     assert kb.lexicon == {"en": {"pw": "password"}, "es": {"cel": "celular"}}
     assert kb.out_of_scope["es"] == ("va a llover mañana",)

@@ -73,6 +73,7 @@ MENU_COMMANDS: dict[str, tuple[str, ...]] = {
         "start",
         "help",
         "topics",
+        "check",
         "quiz",
         "language",
         "privacy",
@@ -85,6 +86,7 @@ MENU_COMMANDS: dict[str, tuple[str, ...]] = {
         "start",
         "help",
         "topics",
+        "revisar",
         "quiz",
         "idioma",
         "privacy",
@@ -474,10 +476,22 @@ class TelegramChannel:
         message = update.message
         if message is None or update.effective_user is None:
             return
+        forwarded = message.forward_origin is not None
         text = self.addressed_text(message)
+        if forwarded and text == "" and message.caption and message.chat.type == ChatType.PRIVATE:
+            text = message.caption  # a forwarded photo's caption is the message to check
         if text is None:
             return
-        incoming = self._incoming(update, text=text if message.text else None)
+        reply_to = message.reply_to_message
+        bot_id = self.application.bot.id if self.application else None
+        if reply_to is not None and reply_to.from_user is not None and reply_to.from_user.id == bot_id:
+            reply_to = None  # a reply to the bot's own message: nothing of someone else's to check
+        incoming = self._incoming(
+            update,
+            text=text if (message.text or text) else None,
+            forwarded=forwarded,
+            reply_to_text=(reply_to.text or reply_to.caption) if reply_to is not None else None,
+        )
         replies = await self.handle(incoming)
         await self.send(
             message.chat_id, replies, message.message_thread_id if message.is_topic_message else None

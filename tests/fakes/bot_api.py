@@ -2162,8 +2162,14 @@ class FakeBotAPI:
         message_thread_id: int | None = None,
         entities: list[JSONDict] | None = None,
         chat_title: str | None = None,
+        forward_origin: JSONDict | None = None,
+        caption: str | None = None,
     ) -> JSONDict:
         """Queue a text message from ``user_id`` and return the update.
+
+        ``forward_origin`` makes it a forwarded message (a MessageOrigin object, e.g. from
+        :meth:`origin_user` or :meth:`origin_hidden_user`). With ``caption`` (and ``text`` empty)
+        the message is a photo with that caption instead of a text message.
 
         ``chat_id`` defaults to the user's private chat; negative ids are groups
         (``chat_type`` "group" or "supergroup", default supergroup).  Profile fields given
@@ -2185,13 +2191,37 @@ class FakeBotAPI:
             message_thread_id=message_thread_id,
             chat_title=chat_title,
         )
-        message["text"] = text
-        auto = self._auto_entities(text) if entities is None else entities
-        if auto:
-            message["entities"] = auto
+        if forward_origin is not None:
+            message["forward_origin"] = copy.deepcopy(forward_origin)
+        if caption is not None and not text:
+            stored = self._new_file(b"\x89PNG fake photo", "photo.png", "image/png", "photos")
+            message["photo"] = self._photo_sizes(stored)
+            message["caption"] = caption
+        else:
+            message["text"] = text
+            auto = self._auto_entities(text) if entities is None else entities
+            if auto:
+                message["entities"] = auto
         self._store(message)
         self._last_user_message[(int(message["chat"]["id"]), user_id)] = message["message_id"]
         return self._enqueue({"message": message})
+
+    def origin_user(self, user_id: int, first_name: str = "Sender") -> JSONDict:
+        """``forward_origin`` of a message first sent by a user who allows linking to them."""
+        return {
+            "type": "user",
+            "date": int(time.time()) - 60,
+            "sender_user": {"id": user_id, "is_bot": False, "first_name": first_name},
+        }
+
+    @staticmethod
+    def origin_hidden_user(name: str = "Hidden Sender") -> JSONDict:
+        """``forward_origin`` of a message whose sender hides their account."""
+        return {"type": "hidden_user", "date": int(time.time()) - 60, "sender_user_name": name}
+
+    def last_user_message_id(self, user_id: int, chat_id: int | None = None) -> int:
+        """The id of the last message ``user_id`` sent to ``chat_id`` (default: their private chat)."""
+        return self._last_user_message[(user_id if chat_id is None else chat_id, user_id)]
 
     def edited_message(
         self,
