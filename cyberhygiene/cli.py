@@ -79,7 +79,7 @@ def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = 
     from .store import open_store
 
     try:
-        kb = load_or_raise(args.intents, args.content)
+        kb = load_or_raise(args.intents, args.content, max_chars=settings.answer_max_chars)
     except DataError as exc:
         print(exc.report(), file=sys.stderr)
         print(
@@ -94,7 +94,7 @@ def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     from .validation import near_duplicates
 
-    kb, problems = load(args.intents, args.content)
+    kb, problems = load(args.intents, args.content, max_chars=_settings().answer_max_chars)
     errors = [p for p in problems if p.severity == "error"]
     if not errors:
         problems = problems + near_duplicates(kb, _settings().match.threshold)

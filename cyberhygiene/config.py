@@ -17,6 +17,10 @@ DEFAULT_INTENTS_DIR = PROJECT_ROOT / "intents"
 DEFAULT_CONTENT_DIR = PROJECT_ROOT / "content"
 DEFAULT_DATABASE_URL = "sqlite:///cyberhygiene.sqlite3"
 DEFAULT_BOT_API_URL = "https://api.telegram.org/bot"
+# The phone limit: every rendered answer (each language and country view, sources and the
+# checked date included) must fit in this many characters; `validate` enforces it. Override with
+# the ANSWER_MAX_CHARS environment variable.
+ANSWER_MAX_CHARS = 900
 
 
 class ConfigError(ValueError):
@@ -64,6 +68,8 @@ class Settings:
     flood_window: float = 20.0
     # Finished quiz attempts and unanswered-question logs older than this are purged.
     retention_days: int = 180
+    # Every rendered answer fits in this many characters (checked at start-up and by validate).
+    answer_max_chars: int = ANSWER_MAX_CHARS
 
     @property
     def database_path(self) -> str:
@@ -155,6 +161,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         flood_messages=_int(env, "FLOOD_MESSAGES", 12, minimum=1),
         flood_window=_float(env, "FLOOD_WINDOW_SECONDS", 20.0),
         retention_days=_int(env, "RETENTION_DAYS", 180, minimum=1),
+        answer_max_chars=_int(env, "ANSWER_MAX_CHARS", ANSWER_MAX_CHARS, minimum=200),
     )
     database_path_from_url(settings.database_url)  # fail early on a bad URL
     return settings

@@ -14,9 +14,10 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 
-from . import markup, payloads
+from . import markup, payloads, rendering
 from .config import Settings
-from .knowledge import LANGS, Answer, KnowledgeBase
+from .data.places import country_in, recognizer
+from .knowledge import COUNTRIES, LANGS, Answer, KnowledgeBase
 from .language import LanguageModel
 from .matcher import OUT_OF_SCOPE, Match, Matcher
 from .messages import Choice, Incoming, InlineResult, Reply
@@ -65,6 +66,7 @@ class Engine:
         for lang, table in kb.lexicon.items():
             samples.setdefault(lang, []).extend(table)
         self.language = LanguageModel(samples)
+        self.place_pattern = recognizer(kb.places)
         self._clock = clock
         self._flood_lock = threading.Lock()  # channels may call handle() from worker threads
         self._recent: dict[str, deque[float]] = defaultdict(deque)
@@ -160,16 +162,38 @@ class Engine:
         lang, decided = self.detect(text, incoming, prefs)
         if decided and not prefs.pinned and prefs.lang != lang:
             self.store.set_lang(incoming.user_id, lang, pinned=False)
+        # "vivo en Monterrey", "im in texas": the message says where the user is.
+        said = country_in(text, self.place_pattern)
+        noted: list[Reply] = []
+        if said is not None and said != prefs.country:
+            self.store.set_country(incoming.user_id, said)
+            prefs = dataclasses.replace(prefs, country=said, country_asked=True)
+            noted = [self.country_reply("country_noted", said, lang)]
         match = self.matcher.match(text, lang)
-        replies = self.reply_for_match(match, lang, text)
+        if said is not None and match.intent is None:
+            # Only a place ("estoy en cdmx"): confirm it instead of "I didn't understand".
+            return noted or [self.country_reply("country_noted", said, lang)]
+        replies = self.reply_for_match(match, lang, text, incoming, prefs)
         hint = self.quiz.in_progress_hint(incoming, lang)
-        return replies + hint
+        return noted + replies + hint
 
-    def reply_for_match(self, match: Match, lang: str, text: str) -> list[Reply]:
+    def reply_for_match(
+        self,
+        match: Match,
+        lang: str,
+        text: str,
+        incoming: Incoming | None = None,
+        prefs: UserPrefs | None = None,
+    ) -> list[Reply]:
         if match.intent is not None:
+            answer = (
+                self.answer_for(incoming, match.intent, lang, prefs)
+                if incoming is not None
+                else [self.answer(match.intent, lang)]
+            )
             if match.intent == "quiz":
-                return [self.answer(match.intent, lang), *self.quiz.list_quizzes(lang)]
-            return [self.answer(match.intent, lang)]
+                return [*answer, *self.quiz.list_quizzes(lang)]
+            return answer
         self.store.log_unanswered(text, lang)
         if match.out_of_scope:
             return [Reply(self.text("out_of_scope", lang), lang, (self.menu_choice(lang),))]
@@ -186,28 +210,77 @@ class Engine:
     def menu_choice(self, lang: str) -> Choice:
         return Choice(self.text("menu_button", lang), payloads.make(payloads.MENU))
 
-    def answer_markup(self, answer: Answer, lang: str) -> str:
-        """The answer text plus its sources (as links) and the date contacts were checked."""
-        parts = [answer.text[lang].strip()]
-        if answer.sources:
-            links = "\n".join(f"- [{markup.escape(s.title[lang])}]({s.url})" for s in answer.sources)
-            parts.append(f"{self.text('sources_label', lang)}\n{links}")
-        if answer.checked:
-            parts.append(self.text("checked_label", lang, date=answer.checked))
-        return "\n\n".join(parts)
+    def answer_markup(self, answer: Answer, lang: str, country: str | None = None) -> str:
+        """The answer for ``country`` (None: unknown), its sources and the date contacts were checked."""
+        return rendering.answer_markup(answer, lang, country, self.text)
 
-    def answer(self, intent_id: str, lang: str) -> Reply:
-        """An intent's answer with its related topics (and quiz) as choices."""
+    def answer(self, intent_id: str, lang: str, country: str | None = None) -> Reply:
+        """An intent's answer with "More", the other country's view, related topics and quiz as choices."""
         answer = self.kb.answers[intent_id]
         intent = self.kb.intents[intent_id]
-        choices = [
+        choices: list[Choice] = []
+        if answer.more:
+            choices.append(Choice(self.text("more_button", lang), payloads.make(payloads.MORE, intent_id)))
+        if answer.country and country in COUNTRIES:
+            other = next(c for c in COUNTRIES if c != country)
+            choices.append(
+                Choice(
+                    self.text(f"country_other_{other}", lang),
+                    payloads.make(payloads.ANSWER_FOR, intent_id, other),
+                )
+            )
+        choices += [
             Choice(self.title(rid, lang), payloads.make(payloads.ANSWER, rid)) for rid in intent.related
         ]
         if intent.quiz and intent.quiz in self.kb.quizzes:
             choices.append(
                 Choice(self.text("take_quiz_button", lang), payloads.make(payloads.QUIZ_START, intent.quiz))
             )
-        return Reply(self.answer_markup(answer, lang), lang, tuple(choices))
+        return Reply(self.answer_markup(answer, lang, country), lang, tuple(choices))
+
+    def answer_for(
+        self, incoming: Incoming, intent_id: str, lang: str, prefs: UserPrefs | None = None
+    ) -> list[Reply]:
+        """The answer for this user's country; the first time an answer differs by country and the
+        country is unknown, also ask for it (once, two buttons)."""
+        prefs = prefs or self.store.get_prefs(incoming.user_id)
+        replies = [self.answer(intent_id, lang, prefs.country)]
+        if self.kb.answers[intent_id].country and prefs.country is None and not prefs.country_asked:
+            self.store.mark_country_asked(incoming.user_id)
+            choices = tuple(
+                Choice(self.text(f"country_{c}_button", lang), payloads.make(payloads.COUNTRY, c, intent_id))
+                for c in COUNTRIES
+            )
+            replies.append(Reply(self.text("country_ask", lang), lang, choices))
+        return replies
+
+    def country_reply(self, key: str, country: str | None, lang: str) -> Reply:
+        """A confirmation that names the country (``{country}``), with the menu."""
+        name = self.text(f"country_name_{country}", lang) if country else ""
+        return Reply(self.text(key, lang, country=name), lang, (self.menu_choice(lang),))
+
+    def set_country(self, incoming: Incoming, country: str | None, lang: str) -> list[Reply]:
+        self.store.set_country(incoming.user_id, country)
+        if country is None:
+            return [self.country_reply("country_cleared", None, lang)]
+        return [self.country_reply("country_switched", country, lang)]
+
+    def country_prompt(self, lang: str) -> Reply:
+        choices = tuple(
+            Choice(self.text(f"country_{c}_button", lang), payloads.make(payloads.COUNTRY, c))
+            for c in (*COUNTRIES, payloads.UNKNOWN_COUNTRY)
+        )
+        return Reply(self.text("country_prompt", lang), lang, choices)
+
+    def country_word(self, arg: str) -> str | None:
+        """``/country us``, ``/pais mexico``: a country code or a listed name, else None."""
+        word = fold(arg)
+        if word in COUNTRIES:
+            return word
+        for code, names in self.kb.places.names.items():
+            if word in names:
+                return code
+        return None
 
     def topics(self, lang: str) -> Reply:
         choices = tuple(Choice(g.title[lang], payloads.make(payloads.GROUP, g.id)) for g in self.kb.topics)
@@ -246,7 +319,7 @@ class Engine:
         lang = self.preferred(incoming)
         if command == "start":
             return self._on_start(incoming, arg, lang)
-        if command == "help":
+        if command in {"help", "ayuda"}:
             return [self.answer("help", lang)]
         if command in {"topics", "menu", "temas"}:
             return [self.topics(lang)]
@@ -259,6 +332,11 @@ class Engine:
                 for code in LANGS
             )
             return [Reply(self.text("language_prompt", lang), lang, choices)]
+        if command in {"country", "pais", "país"}:
+            country = self.country_word(arg) if arg else None
+            if country is not None:
+                return self.set_country(incoming, country, lang)
+            return [self.country_prompt(lang)]
         if command in {"privacy", "privacidad"}:
             return [self.answer("bot_privacy", lang)]
         if command in {"forget", "olvidar", "borrar"}:
@@ -282,7 +360,7 @@ class Engine:
         if arg.startswith(payloads.TOPIC_LINK):
             iid = arg[len(payloads.TOPIC_LINK) :]
             if iid in self.kb.intents:
-                return [self.answer(iid, lang)]
+                return self.answer_for(incoming, iid, lang)
         elif arg.startswith(payloads.QUIZ_LINK):
             qid = arg[len(payloads.QUIZ_LINK) :]
             if qid in self.kb.quizzes and not incoming.in_group:
@@ -300,7 +378,26 @@ class Engine:
         if p is None:
             return self.stale(lang)
         if p.kind == payloads.ANSWER:
-            return [self.answer(p.args[0], lang)] if p.args[0] in self.kb.intents else self.stale(lang)
+            if p.args[0] not in self.kb.intents:
+                return self.stale(lang)
+            return self.answer_for(incoming, p.args[0], lang)
+        if p.kind == payloads.ANSWER_FOR:
+            if p.args[0] not in self.kb.intents:
+                return self.stale(lang)
+            return [self.answer(p.args[0], lang, p.args[1])]
+        if p.kind == payloads.MORE:
+            more = self.kb.answers[p.args[0]].more if p.args[0] in self.kb.answers else None
+            if more is None:
+                return self.stale(lang)
+            return [Reply(more[lang].strip(), lang, (self.menu_choice(lang),))]
+        if p.kind == payloads.COUNTRY:
+            code = p.args[0]
+            replies = self.set_country(incoming, None if code == payloads.UNKNOWN_COUNTRY else code, lang)
+            if len(p.args) > 1 and p.args[1] in self.kb.intents:
+                replies.append(
+                    self.answer(p.args[1], lang, None if code == payloads.UNKNOWN_COUNTRY else code)
+                )
+            return replies
         if p.kind == payloads.MENU:
             return [self.topics(lang)]
         if p.kind == payloads.GROUP:

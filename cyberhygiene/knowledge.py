@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import markup, rendering
+from .config import ANSWER_MAX_CHARS
 from .data.answers import load_answers
 from .data.checks import (
-    ANSWER_SOFT_MAX,
     CONTACT_RE,
     DATE_RE,
     ID_RE,
@@ -29,8 +30,10 @@ from .data.checks import (
     URL_RE,
     display,
 )
+from .data.glossary import check_terms, load_glossary
 from .data.intents import load_intents
 from .data.model import (
+    COUNTRIES,
     LANGS,
     Answer,
     DataError,
@@ -45,11 +48,13 @@ from .data.model import (
 from .data.quizzes import check_quiz, load_quizzes
 from .data.topics import load_topics
 from .data.ui import REQUIRED_UI_KEYS, load_ui
+from .rendering import RENDER_UI_KEYS, variants
 from .yamlsrc import Problem
 
 __all__ = [
-    "ANSWER_SOFT_MAX",
+    "ANSWER_MAX_CHARS",
     "CONTACT_RE",
+    "COUNTRIES",
     "DATE_RE",
     "ID_RE",
     "LANGS",
@@ -107,8 +112,50 @@ def _cross_check(kb: KnowledgeBase, topic_refs: list[tuple[str, int, str]], prob
             problems.append(Problem(shown, line, f"topic menu names intent {iid!r}, which does not exist"))
 
 
-def load(intents_dir: Path, content_dir: Path) -> tuple[KnowledgeBase, list[Problem]]:
-    """Load and check every data file; return the knowledge base and all problems found."""
+def _check_phone_length(kb: KnowledgeBase, max_chars: int, problems: list[Problem]) -> None:
+    """Every view of every answer (each language, each country), sources included, fits a phone."""
+    if any(key not in kb.ui for key in RENDER_UI_KEYS):
+        return  # the UI file's own problems are reported already
+
+    def text(key: str, lang: str, **values: object) -> str:
+        return kb.text(key, lang, **values)
+
+    for answer in kb.answers.values():
+        for lang in LANGS:
+            for country in variants(answer):
+                try:
+                    size = markup.plain_length(rendering.answer_markup(answer, lang, country, text))
+                except (markup.MarkupError, KeyError, IndexError, ValueError):
+                    continue  # reported by the markup or UI checks
+                if size > max_chars:
+                    view = f", {country.upper()} view" if country else ""
+                    problems.append(
+                        Problem(
+                            answer.path,
+                            answer.line,
+                            f"{answer.id}: the {lang} answer{view} renders to {size} characters with its "
+                            f"sources; at most {max_chars} fit a phone (move detail to `more:`)",
+                        )
+                    )
+            if answer.more:
+                size = markup.plain_length(answer.more[lang])
+                if size > max_chars:
+                    problems.append(
+                        Problem(
+                            answer.path,
+                            answer.line,
+                            f"{answer.id}: more ({lang}) renders to {size} characters; at most {max_chars}",
+                        )
+                    )
+
+
+def load(
+    intents_dir: Path, content_dir: Path, *, max_chars: int = ANSWER_MAX_CHARS
+) -> tuple[KnowledgeBase, list[Problem]]:
+    """Load and check every data file; return the knowledge base and all problems found.
+
+    ``max_chars`` is the phone limit every rendered answer must keep (config ``ANSWER_MAX_CHARS``).
+    """
     kb = KnowledgeBase()
     problems: list[Problem] = []
     if not intents_dir.is_dir():
@@ -122,14 +169,19 @@ def load(intents_dir: Path, content_dir: Path) -> tuple[KnowledgeBase, list[Prob
         load_ui(content_dir / "ui.yaml", kb, problems)
         refs = load_topics(content_dir / "topics.yaml", kb, problems)
         load_quizzes(content_dir / "quizzes", kb, problems)
+        load_glossary(content_dir / "glossary.yaml", kb, problems)
         if intents_dir.is_dir():
             _cross_check(kb, refs, problems)
+        _check_phone_length(kb, max_chars, problems)
+        problems.extend(check_terms(kb))
     return kb, problems
 
 
-def load_or_raise(intents_dir: Path, content_dir: Path) -> KnowledgeBase:
+def load_or_raise(
+    intents_dir: Path, content_dir: Path, *, max_chars: int = ANSWER_MAX_CHARS
+) -> KnowledgeBase:
     """Load for start-up: any error (not warning) raises :class:`DataError`."""
-    kb, problems = load(intents_dir, content_dir)
+    kb, problems = load(intents_dir, content_dir, max_chars=max_chars)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise DataError(sorted(errors))

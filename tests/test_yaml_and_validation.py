@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cyberhygiene import knowledge, yamlsrc
+from cyberhygiene import config, knowledge, markup, rendering, yamlsrc
 from cyberhygiene.knowledge import REQUIRED_UI_KEYS, DataError, Intent, KnowledgeBase
 from cyberhygiene.validation import near_duplicates
 from cyberhygiene.yamlsrc import LDict, LList, Problem
@@ -76,6 +76,7 @@ answers:
     sources:
       - title: {en: "CISA: Use strong passwords", es: "CISA: Usa contraseñas seguras"}
         url: https://www.cisa.gov/secure-our-world/use-strong-passwords
+        lang: en
   - id: beta
     title: {en: "Lost phone", es: "Celular perdido"}
     text:
@@ -681,40 +682,66 @@ def test_non_https_link_in_a_one_line_answer_reports_its_line(tree: Tree) -> Non
 
 
 def test_answer_text_too_long(tree: Tree) -> None:
-    long_text = "a " * (knowledge.ANSWER_SOFT_MAX // 2) + "b"  # ANSWER_SOFT_MAX + 1 characters
+    limit = config.ANSWER_MAX_CHARS
+    long_text = "a " * (limit // 2) + "b"  # limit + 1 characters
     tree.edit(
         "content/answers/main.yaml",
         '"Lock it remotely, then change your passwords."',
         f'"{long_text}"',
     )
     problems = tree.problems()
-    line = tree.line("content/answers/main.yaml", long_text)
+    line = tree.line("content/answers/main.yaml", "- id: beta")
     assert [str(p) for p in problems] == [
-        f"content/answers/main.yaml:{line}: beta: text (en) renders to "
-        f"{knowledge.ANSWER_SOFT_MAX + 1} "
-        f"characters; keep answers under {knowledge.ANSWER_SOFT_MAX} to read on a phone"
+        f"content/answers/main.yaml:{line}: beta: the en answer renders to {limit + 1} characters with "
+        f"its sources; at most {limit} fit a phone (move detail to `more:`)"
     ]
 
 
 def test_answer_text_at_the_limit_is_fine(tree: Tree) -> None:
-    text = "a" * knowledge.ANSWER_SOFT_MAX
+    text = "a" * config.ANSWER_MAX_CHARS
     tree.edit("content/answers/main.yaml", '"Lock it remotely, then change your passwords."', f'"{text}"')
     assert tree.problems() == []
 
 
+def test_phone_limit_is_configurable(tree: Tree) -> None:
+    tree.edit(
+        "content/answers/main.yaml", '"Lock it remotely, then change your passwords."', f'"{"a" * 300}"'
+    )
+    assert tree.problems() == []
+    problems = knowledge.load(tree.intents, tree.content, max_chars=299)[1]
+    line = tree.line("content/answers/main.yaml", "- id: beta")
+    expect(problems, "content/answers/main.yaml", line, "beta: the en answer renders to 300 characters")
+
+
+def test_answer_length_counts_the_sources(tree: Tree) -> None:
+    limit = config.ANSWER_MAX_CHARS
+    # alpha renders: text + "\n\n" + sources label + a bullet with the source title + nothing else
+    kb, _ = tree.load()
+    rendered = rendering.answer_markup(kb.answers["alpha"], "en", None, kb.text)
+    size = markup.plain_length(rendered)
+    assert "Use strong passwords" in rendered and size > markup.plain_length(kb.answers["alpha"].text["en"])
+    pad = limit - size + 1 + len("in a password manager.")  # one character too many with the source
+    tree.edit("content/answers/main.yaml", "- Keep them in a password manager.", "- Keep them " + "x" * pad)
+    line = tree.line("content/answers/main.yaml", "- id: alpha")
+    expect(
+        tree.problems(), "content/answers/main.yaml", line, f"alpha: the en answer renders to {limit + 1} "
+    )
+
+
 def test_answer_length_is_measured_after_rendering(tree: Tree) -> None:
-    # markup characters and link addresses do not count: 996 letters + "**"x2 + a link label "ab"
-    text = "**" + "a" * 998 + "** [ab](https://www.cisa.gov/" + "x" * 200 + ")"
+    # markup characters and link addresses do not count: "**"x2 and the link address
+    limit = config.ANSWER_MAX_CHARS
+    text = "**" + "a" * (limit - 2) + "** [ab](https://www.cisa.gov/" + "x" * 200 + ")"
     tree.edit("content/answers/main.yaml", '"Lock it remotely, then change your passwords."', f'"{text}"')
-    # 998 + 1 (space) + 2 (label) = 1001 → too long; drop one letter → 1000 → fine
-    line = tree.line("content/answers/main.yaml", "aaaa")
+    # (limit - 2) + 1 (space) + 2 (label) = limit + 1 → too long; drop one letter → fine
+    line = tree.line("content/answers/main.yaml", "- id: beta")
     expect(
         tree.problems(),
         "content/answers/main.yaml",
         line,
-        "beta: text (en) renders to 1001 characters",
+        f"beta: the en answer renders to {limit + 1} characters",
     )
-    tree.edit("content/answers/main.yaml", "a" * 998, "a" * 997)
+    tree.edit("content/answers/main.yaml", "a" * (limit - 2), "a" * (limit - 3))
     assert tree.problems() == []
 
 

@@ -15,7 +15,6 @@ from .model import LANGS, Localized
 ID_RE = re.compile(r"^[a-z0-9_]+$")
 URL_RE = re.compile(r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(?:[/?#][^\s<>\"]*)?$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-ANSWER_SOFT_MAX = 1000  # "readable on a phone": the answer text itself, before sources
 TITLE_MAX = 40
 # Telegram quiz-poll limits (Bot API sendPoll).
 POLL_QUESTION_MAX = 300

@@ -7,6 +7,7 @@ from pathlib import Path
 from ..yamlsrc import LDict, LList, Problem, load_file
 from .checks import Checker, display, kind, yaml_files
 from .model import LANGS, Intent, KnowledgeBase
+from .places import check_places
 
 
 def load_intents(folder: Path, kb: KnowledgeBase, problems: list[Problem]) -> dict[str, tuple[str, int]]:
@@ -25,7 +26,9 @@ def load_intents(folder: Path, kb: KnowledgeBase, problems: list[Problem]) -> di
         top = c.mapping(data, 1, "the file")
         if top is None:
             continue
-        c.keys(top, "an intents file", (), ("intents", "lexicon", "out_of_scope"))
+        c.keys(top, "an intents file", (), ("intents", "lexicon", "out_of_scope", "places"))
+        if "places" in top:
+            kb.places = check_places(c, top["places"], top.line_of("places"), kb.places)
         if "lexicon" in top:
             lex = c.mapping(top["lexicon"], top.line_of("lexicon"), "lexicon")
             if lex is not None:

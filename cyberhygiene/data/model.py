@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from ..yamlsrc import Problem
 
 LANGS: tuple[str, ...] = ("en", "es")
+# Countries an answer can differ by. A user's country is one of these or unknown (None).
+COUNTRIES: tuple[str, ...] = ("us", "mx")
 
 
 class DataError(Exception):
@@ -25,8 +27,19 @@ Localized = dict[str, str]
 
 @dataclass(frozen=True)
 class Source:
+    """An official source. ``urls`` maps the reader's language to the address shown to that
+    reader; ``page_langs`` says which language the page at that address is in, so the renderer
+    can tell a reader "(in Spanish)" / "(en inglés)"."""
+
     title: Localized
-    url: str
+    urls: Localized
+    page_langs: Localized
+    country: str | None = None  # shown only with that country's part of the answer
+
+    @property
+    def url(self) -> str:
+        """The English reader's address (every source has one)."""
+        return self.urls["en"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,10 @@ class Answer:
     checked: str | None
     path: str
     line: int
+    # Per-country parts (country -> language -> markup): the channels that differ by country.
+    country: dict[str, Localized] = field(default_factory=dict)
+    # Detail behind a "More" button.
+    more: Localized | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +75,7 @@ class Question:
     answer: int
     explanation: Localized
     source: str
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,6 +85,8 @@ class Quiz:
     description: Localized
     pass_mark: float
     questions: tuple[Question, ...]
+    path: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,6 +96,26 @@ class TopicGroup:
     intents: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Term:
+    """A glossary entry: in ``lang`` say ``use``, never any of ``avoid``."""
+
+    lang: str
+    use: str
+    avoid: tuple[str, ...]
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Places:
+    """Cues that tell where a user is ("vivo en" + "Monterrey"), folded like user text."""
+
+    cues: tuple[str, ...] = ()
+    fillers: tuple[str, ...] = ()
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # country -> place names
+
+
 @dataclass
 class KnowledgeBase:
     """Everything the bot knows: intents, answers, UI strings, topics, quizzes, lexicon."""
@@ -83,10 +123,13 @@ class KnowledgeBase:
     intents: dict[str, Intent] = field(default_factory=dict)
     answers: dict[str, Answer] = field(default_factory=dict)
     ui: dict[str, Localized] = field(default_factory=dict)
+    ui_where: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (path, line)
     topics: list[TopicGroup] = field(default_factory=list)
     quizzes: dict[str, Quiz] = field(default_factory=dict)
     lexicon: dict[str, dict[str, str]] = field(default_factory=dict)
     out_of_scope: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    glossary: list[Term] = field(default_factory=list)
+    places: Places = field(default_factory=Places)
 
     def text(self, key: str, lang: str, **values: object) -> str:
         """A UI string in ``lang`` with ``{placeholders}`` filled (values must be markup-safe)."""

@@ -128,7 +128,7 @@ def check_quiz(data: Any, shown: str, stem: str, problems: list[Problem]) -> Qui
                 d.line_of("source"), f"{what}.source must be a well-formed https:// address, got {source!r}"
             )
         if q and len(opts) == len(LANGS) and answer is not None and expl and isinstance(source, str):
-            questions.append(Question(q, opts, answer, expl, source))
+            questions.append(Question(q, opts, answer, expl, source, d.line))
     if len(problems) > before or qid is None or not title or not description or pass_mark is None:
         return None
-    return Quiz(qid, title, description, float(pass_mark), tuple(questions))
+    return Quiz(qid, title, description, float(pass_mark), tuple(questions), shown, top.line_of("id"))

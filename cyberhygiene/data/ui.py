@@ -19,6 +19,29 @@ REQUIRED_UI_KEYS: tuple[str, ...] = (
     "topic_group_intro",
     "sources_label",
     "checked_label",
+    "page_lang_en",
+    "page_lang_es",
+    "more_button",
+    "country_ask",
+    "country_prompt",
+    "country_us_button",
+    "country_mx_button",
+    "country_xx_button",
+    "country_other_us",
+    "country_other_mx",
+    "country_name_us",
+    "country_name_mx",
+    "country_switched",
+    "country_noted",
+    "country_cleared",
+    "command_country",
+    "command_pais",
+    "command_ayuda",
+    "command_temas",
+    "command_examen",
+    "command_privacidad",
+    "command_olvidar",
+    "command_cancelar",
     "language_prompt",
     "language_switched",
     "language_name",
@@ -138,6 +161,7 @@ def load_ui(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> None:
                 f"ui.{key}: placeholders differ between en {sorted(ph['en'])} and es {sorted(ph['es'])}",
             )
         kb.ui[key] = loc
+        kb.ui_where[key] = (shown, ui.line_of(key))
     for key in REQUIRED_UI_KEYS:
         if key not in ui:
             c.error(ui.line, f"ui is missing the string {key!r}")
