@@ -163,12 +163,14 @@ class Engine:
         if decided and not prefs.pinned and prefs.lang != lang:
             self.store.set_lang(incoming.user_id, lang, pinned=False)
         # "vivo en Monterrey", "im in texas": the message says where the user is.
-        said = country_in(text, self.place_pattern)
+        said, only_place = country_in(text, self.place_pattern)
         noted: list[Reply] = []
         if said is not None and said != prefs.country:
             self.store.set_country(incoming.user_id, said)
             prefs = dataclasses.replace(prefs, country=said, country_asked=True)
             noted = [self.country_reply("country_noted", said, lang)]
+        if only_place:  # "estoy en cdmx": nothing else to answer
+            return noted or [self.country_reply("country_noted", said, lang)]
         match = self.matcher.match(text, lang)
         if said is not None and match.intent is None:
             # Only a place ("estoy en cdmx"): confirm it instead of "I didn't understand".

@@ -1240,3 +1240,229 @@ def test_cli_validate_real_data() -> None:
     # any lines before the summary are warnings, never errors
     for line in result.stdout.strip().splitlines()[:-1]:
         assert ": warning: " in line, line
+
+
+# -- per-country parts, per-language sources, "More", glossary, places ------------------------
+
+COUNTRY_BLOCK = """\
+    country:
+      us:
+        en: "Report it at ic3.gov."
+        es: "Denuncia en ic3.gov."
+      mx:
+        en: "Call 088."
+        es: "Llama al 088."
+    checked: 2026-11-28
+"""
+
+
+def _with_country(tree: Tree, block: str = COUNTRY_BLOCK) -> None:
+    tree.edit("content/answers/main.yaml", "    sources: []\n", "    sources: []\n" + block)
+
+
+def test_country_parts_load_and_render(tree: Tree) -> None:
+    _with_country(tree)
+    kb, problems = tree.load()
+    assert problems == []
+    assert kb.answers["beta"].country["mx"]["es"] == "Llama al 088."
+    both = rendering.answer_markup(kb.answers["beta"], "es", None, kb.text)
+    assert both.index("Llama al 088.") < both.index("Denuncia en ic3.gov.")  # es, unknown: Mexico first
+    us = rendering.answer_markup(kb.answers["beta"], "es", "us", kb.text)
+    assert "Denuncia en ic3.gov." in us and "088" not in us
+
+
+def test_country_block_needs_both_countries_and_languages(tree: Tree) -> None:
+    _with_country(
+        tree, COUNTRY_BLOCK.replace('        es: "Llama al 088."\n', "").replace("      us:", "      ca:")
+    )
+    problems = tree.problems()
+    rel = "content/answers/main.yaml"
+    expect(problems, rel, tree.line(rel, "      ca:"), "beta: country: unknown country 'ca' (use us and mx)")
+    expect(problems, rel, tree.line(rel, "    country:"), "beta: country is missing 'us'")
+    expect(problems, rel, tree.line(rel, 'en: "Call 088."'), "beta: country.mx is missing language 'es'")
+
+
+def test_country_parts_with_contacts_need_checked(tree: Tree) -> None:
+    _with_country(tree, COUNTRY_BLOCK.replace("    checked: 2026-11-28\n", ""))
+    rel = "content/answers/main.yaml"
+    expect(tree.problems(), rel, tree.line(rel, "- id: beta"), "beta: the text gives contact details")
+
+
+def test_country_part_markup_is_checked_at_its_line(tree: Tree) -> None:
+    _with_country(tree, COUNTRY_BLOCK.replace('"Call 088."', '"Call **088."'))
+    rel = "content/answers/main.yaml"
+    expect(
+        tree.problems(), rel, tree.line(rel, "Call **088."), "beta: country.mx (en): markup would not render"
+    )
+
+
+def test_more_part_loads_and_needs_both_languages(tree: Tree) -> None:
+    tree.edit(
+        "content/answers/main.yaml", "    sources: []\n", '    sources: []\n    more:\n      en: "Details."\n'
+    )
+    rel = "content/answers/main.yaml"
+    # a mapping's problems point at its first line
+    expect(tree.problems(), rel, tree.line(rel, 'en: "Details."'), "beta: more is missing language 'es'")
+    tree.edit(rel, '      en: "Details."\n', '      en: "Details."\n      es: "Detalles."\n')
+    kb, problems = tree.load()
+    assert problems == [] and kb.answers["beta"].more == {"en": "Details.", "es": "Detalles."}
+
+
+def test_more_part_has_the_phone_limit_too(tree: Tree) -> None:
+    long = "a" * (config.ANSWER_MAX_CHARS + 1)
+    tree.edit(
+        "content/answers/main.yaml",
+        "    sources: []\n",
+        f'    sources: []\n    more:\n      en: "{long}"\n      es: "corto"\n',
+    )
+    rel = "content/answers/main.yaml"
+    expect(
+        tree.problems(),
+        rel,
+        tree.line(rel, "- id: beta"),
+        f"beta: more (en) renders to {len(long)} characters",
+    )
+
+
+def test_source_with_one_address_must_say_its_language(tree: Tree) -> None:
+    rel = "content/answers/main.yaml"
+    tree.edit(rel, "        lang: en\n", "")
+    expect(tree.problems(), rel, tree.line(rel, '- title: {en: "CISA'), "alpha: source https://www.cisa.gov/")
+    tree.edit(
+        rel,
+        "secure-our-world/use-strong-passwords\n",
+        "secure-our-world/use-strong-passwords\n        lang: fr\n",
+    )
+    expect(tree.problems(), rel, tree.line(rel, "lang: fr"), "alpha: source lang must be en or es, got 'fr'")
+
+
+def test_source_with_an_address_per_language(tree: Tree) -> None:
+    rel = "content/answers/main.yaml"
+    tree.edit(
+        rel,
+        "        url: https://www.cisa.gov/secure-our-world/use-strong-passwords\n        lang: en\n",
+        '        url: {en: "https://www.ftc.gov/a", es: "https://www.ftc.gov/es/b"}\n',
+    )
+    kb, problems = tree.load()
+    assert problems == []
+    source = kb.answers["alpha"].sources[0]
+    assert source.urls == {"en": "https://www.ftc.gov/a", "es": "https://www.ftc.gov/es/b"}
+    assert (
+        "(" not in rendering.answer_markup(kb.answers["alpha"], "es", None, kb.text).split("ftc.gov/es/b)")[1]
+    )
+    tree.edit(rel, '"https://www.ftc.gov/es/b"}', '"http://www.ftc.gov/es/b"}\n        lang: es')
+    problems = tree.problems()
+    line = tree.line(rel, "http://www.ftc.gov/es/b")
+    expect(
+        problems,
+        rel,
+        line,
+        "alpha: source url must be a well-formed https:// address, got 'http://www.ftc.gov/es/b' (es)",
+    )
+    expect(problems, rel, line + 1, "alpha: a source with one address per language takes no `lang:`")
+
+
+def test_page_language_note_is_rendered(tree: Tree) -> None:
+    kb, _ = tree.load()
+    es = rendering.answer_markup(kb.answers["alpha"], "es", None, kb.text)
+    assert es.rstrip().endswith(markup.escape("Español page_lang_en"))  # the tree's UI string
+    en = rendering.answer_markup(kb.answers["alpha"], "en", None, kb.text)
+    assert "page_lang" not in en
+
+
+def test_source_title_must_not_name_the_page_language(tree: Tree) -> None:
+    rel = "content/answers/main.yaml"
+    tree.edit(rel, 'es: "CISA: Usa contraseñas seguras"}', 'es: "CISA: Usa contraseñas seguras (en inglés)"}')
+    expect(
+        tree.problems(),
+        rel,
+        tree.line(rel, "(en inglés)"),
+        "alpha: source title (es) names the page's language",
+    )
+
+
+def test_source_country_needs_country_parts(tree: Tree) -> None:
+    rel = "content/answers/main.yaml"
+    tree.edit(rel, "        lang: en\n", "        lang: en\n        country: mx\n")
+    expect(tree.problems(), rel, tree.line(rel, "country: mx"), "alpha: a source with `country:` needs")
+    tree.edit(rel, "        country: mx\n", "        country: ca\n")
+    expect(
+        tree.problems(),
+        rel,
+        tree.line(rel, "country: ca"),
+        "alpha: source country must be us or mx, got 'ca'",
+    )
+
+
+GLOSSARY = """\
+glossary:
+  es:
+    - use: verificación en dos pasos
+      avoid: [doble factor]
+    - use: administrador de contraseñas
+      avoid: [gestor de contraseñas]
+"""
+
+
+def test_glossary_reports_each_variant_where_it_is_used(tree: Tree) -> None:
+    tree.write("content/glossary.yaml", GLOSSARY)
+    problems = tree.problems()
+    rel = "content/answers/main.yaml"
+    expect(
+        problems,
+        rel,
+        tree.line(rel, "- id: alpha"),
+        "alpha: text (es) says 'gestor de contraseñas'; the glossary's term is 'administrador de contraseñas' "
+        "(content/glossary.yaml:5)",
+    )
+    assert len(problems) == 1
+    tree.edit(rel, "gestor de contraseñas", "administrador de contraseñas")
+    assert tree.problems() == []
+
+
+def test_glossary_checks_quizzes_and_ui_without_accents_or_case(tree: Tree) -> None:
+    tree.write("content/glossary.yaml", GLOSSARY)
+    tree.edit("content/answers/main.yaml", "gestor de contraseñas", "administrador de contraseñas")
+    tree.edit("content/quizzes/q1.yaml", 'es: "CISA dice al menos 16."', 'es: "Usa DOBLE FÁCTOR."')
+    tree.write("content/ui.yaml", ui_text({"welcome": '    en: "Hi"\n    es: "Activa el doble factor"'}))
+    problems = tree.problems()
+    expect(
+        problems,
+        "content/quizzes/q1.yaml",
+        tree.line("content/quizzes/q1.yaml", "- question:"),
+        "quiz q1: questions[0].explanation (es) says 'doble factor'",
+    )
+    expect(
+        problems,
+        "content/ui.yaml",
+        tree.line("content/ui.yaml", "  welcome:"),
+        "ui.welcome (es) says 'doble factor'",
+    )
+
+
+def test_glossary_file_errors(tree: Tree) -> None:
+    tree.write(
+        "content/glossary.yaml",
+        "glossary:\n  fr:\n    - use: x\n      avoid: [y]\n  es:\n    - use: enlace\n      avoid: []\n"
+        "    - use: celular\n      avoid: [celular]\n    - avoid: [móvil]\n",
+    )
+    problems = tree.problems()
+    rel = "content/glossary.yaml"
+    expect(problems, rel, 2, "glossary: unknown language 'fr' (use en and es)")
+    expect(problems, rel, 7, "glossary.es[0].avoid is empty")
+    expect(problems, rel, 9, "glossary.es[1]: variant 'celular' is part of the term 'celular' itself")
+    expect(problems, rel, 10, "a glossary term is missing 'use'")
+
+
+def test_places_are_checked(tree: Tree) -> None:
+    tree.write(
+        "intents/places.yaml",
+        "places:\n  cues: [vivo en]\n  us: [texas, el paso]\n  mx: [monterrey, El Paso]\n  ca: [toronto]\n",
+    )
+    problems = tree.problems()
+    rel = "intents/places.yaml"
+    expect(problems, rel, 4, "places: 'El Paso' is listed for both us and mx")
+    expect(problems, rel, 5, "unknown key 'ca' in places")
+    tree.write("intents/places.yaml", "places:\n  cues: [vivo en]\n  us: [texas]\n  mx: [Monterrey]\n")
+    kb, problems = tree.load()
+    assert problems == [] and kb.places.names == {"us": ("texas",), "mx": ("monterrey",)}  # folded

@@ -107,7 +107,10 @@ def _country_parts(c: Checker, d: LDict, aid: str) -> dict[str, Localized]:
             c.error(block.line_of(key), f"{aid}: country: unknown country {key!r} (use us and mx)")
     for code in COUNTRIES:
         if code not in block:
-            c.error(block.line, f"{aid}: country is missing {code!r} (an answer that differs gives both)")
+            c.error(
+                d.line_of("country"),
+                f"{aid}: country is missing {code!r} (an answer that differs gives both)",
+            )
             continue
         part = _markup_part(c, block, code, f"{aid}: country.{code}")
         if part:

@@ -64,11 +64,14 @@ def recognizer(places: Places) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![a-z0-9])(?:{alt(places.cues)}) {fill}(?:{groups})(?![a-z0-9])")
 
 
-def country_in(text: str, pattern: re.Pattern[str] | None) -> str | None:
-    """The country a message says the user is in ("vivo en Monterrey" -> ``mx``), if any."""
+def country_in(text: str, pattern: re.Pattern[str] | None) -> tuple[str | None, bool]:
+    """The country a message says the user is in ("vivo en Monterrey" -> ``mx``), if any, and
+    whether that is all the message says (then there is no question to answer)."""
     if pattern is None:
-        return None
-    found = pattern.search(fold(text))
+        return None, False
+    folded = fold(text)
+    found = pattern.search(folded)
     if found is None:
-        return None
-    return next((code for code, value in found.groupdict().items() if value), None)
+        return None, False
+    code = next((code for code, value in found.groupdict().items() if value), None)
+    return code, found.group(0) == folded
