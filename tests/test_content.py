@@ -10,7 +10,7 @@ import pytest
 
 from cyberhygiene import config, markup, rendering
 from cyberhygiene.engine import Engine
-from cyberhygiene.knowledge import LANGS, URL_RE, Answer, KnowledgeBase
+from cyberhygiene.knowledge import CONTACT_RE, LANGS, URL_RE, Answer, KnowledgeBase
 from tests.fakes.bot_api import html_error, utf16_len
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -254,3 +254,18 @@ def test_quiz_bank(kb: KnowledgeBase) -> None:
         for q in quiz.questions:
             assert len(q.options["en"]) == len(q.options["es"])
             assert q.source.startswith("https://")
+
+
+CHECKED_NOTE = re.compile(r"[Cc]hecked [A-Z][a-z]{2}\. \d{4}|[Vv]erificado [a-z]{3}\. \d{4}")
+
+
+def test_quiz_explanations_with_contacts_say_when_they_were_checked(kb: KnowledgeBase) -> None:
+    dated = 0
+    for quiz in kb.quizzes.values():
+        for q in quiz.questions:
+            for lang in LANGS:
+                text = q.explanation[lang]
+                if CONTACT_RE.search(text):
+                    assert CHECKED_NOTE.search(text), (quiz.id, lang, text)
+                    dated += 1
+    assert dated >= 20  # the check really looked at contact-bearing explanations
