@@ -176,7 +176,8 @@ def test_sources_in_the_readers_language(engine: Engine, kb: KnowledgeBase) -> N
     es = engine.answer("smishing", "es", "us").plain()
     assert "https://consumidor.ftc.gov/" in es and "(en inglés)" not in es.split("Fuentes oficiales")[1]
     en = engine.answer("smishing", "en", "us").plain()
-    assert "(in Spanish)" in en  # the FTC's text-scam alert exists only in Spanish
+    assert "https://consumer.ftc.gov/" in en and "(in Spanish)" not in en
+    assert "(in Spanish)" in engine.answer("report_mx", "en").plain()  # Mexican pages are in Spanish
     assert "(en inglés)" in engine.answer("passwords", "es").plain()
     # a country's own source is shown only with that country's part
     assert (
