@@ -172,9 +172,6 @@ class Engine:
         if only_place:  # "estoy en cdmx": nothing else to answer
             return noted or [self.country_reply("country_noted", said, lang)]
         match = self.matcher.match(text, lang)
-        if said is not None and match.intent is None:
-            # Only a place ("estoy en cdmx"): confirm it instead of "I didn't understand".
-            return noted or [self.country_reply("country_noted", said, lang)]
         replies = self.reply_for_match(match, lang, text, incoming, prefs)
         hint = self.quiz.in_progress_hint(incoming, lang)
         return noted + replies + hint

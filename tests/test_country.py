@@ -106,6 +106,15 @@ def test_country_recognized_from_the_message(engine: Engine, kb: KnowledgeBase) 
     assert not any("texas" in t for t, _ in engine.store.unanswered())
 
 
+def test_country_with_a_question_not_understood_still_gets_the_guesses(
+    engine: Engine, kb: KnowledgeBase
+) -> None:
+    replies = say(engine, "vivo en Monterrey y tengo una duda rarísima sobre mi tostador", lang="es")
+    assert engine.store.get_prefs("u").country == "mx"
+    assert replies[0].text.startswith("📍")
+    assert replies[1].text in {kb.ui[k]["es"] for k in ("fallback", "did_you_mean", "out_of_scope")}
+
+
 def test_country_and_question_in_one_message(engine: Engine, kb: KnowledgeBase) -> None:
     replies = say(engine, "vivo en Guadalajara y me llegó un SMS de que mi paquete está retenido", lang="es")
     assert engine.store.get_prefs("u").country == "mx"
