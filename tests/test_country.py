@@ -102,6 +102,11 @@ def test_country_recognized_from_the_message(engine: Engine, kb: KnowledgeBase) 
     # a place said in passing, without a cue, is not where the user is
     say(engine, "my mom in texas got a scam text", user="f")
     assert engine.store.get_prefs("f").country is None
+    # where someone comes from, or where a call came from, is not where they are
+    say(engine, "me llamaron desde mexico diciendo que son del banco", user="g", lang="es")
+    assert engine.store.get_prefs("g").country is None
+    say(engine, "soy de Guadalajara pero vivo en Texas", user="h", lang="es")
+    assert engine.store.get_prefs("h").country == "us"
     # recognized places are not logged as unanswered questions
     assert not any("texas" in t for t, _ in engine.store.unanswered())
 
