@@ -269,3 +269,15 @@ def test_quiz_explanations_with_contacts_say_when_they_were_checked(kb: Knowledg
                     assert CHECKED_NOTE.search(text), (quiz.id, lang, text)
                     dated += 1
     assert dated >= 20  # the check really looked at contact-bearing explanations
+
+
+def test_every_country_view_names_a_source(kb: KnowledgeBase) -> None:
+    """A source marked for one country must not leave the other country's view without any."""
+    for answer in kb.answers.values():
+        if not answer.sources:
+            continue
+        for lang in LANGS:
+            for country in rendering.variants(answer):
+                shown = rendering.shown_countries(answer, lang, country)
+                visible = [s for s in answer.sources if s.country is None or s.country in shown]
+                assert visible, (answer.id, lang, country)
