@@ -1466,3 +1466,22 @@ def test_places_are_checked(tree: Tree) -> None:
     tree.write("intents/places.yaml", "places:\n  cues: [vivo en]\n  us: [texas]\n  mx: [Monterrey]\n")
     kb, problems = tree.load()
     assert problems == [] and kb.places.names == {"us": ("texas",), "mx": ("monterrey",)}  # folded
+
+
+def test_the_documented_answer_format_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answer example in docs/data-formats.md is valid and shows every answer feature."""
+    from cyberhygiene.data.answers import load_answers
+
+    doc = (ROOT / "docs" / "data-formats.md").read_text("utf-8")
+    section = doc.split("## `content/answers/*.yaml`", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "example.yaml").write_text(example, encoding="utf-8")
+    kb, problems = KnowledgeBase(), []
+    load_answers(tmp_path / "answers", kb, problems)
+    assert problems == []
+    (answer,) = kb.answers.values()
+    assert answer.country and answer.more and answer.checked
+    assert {s.page_langs["es"] for s in answer.sources} == {"en", "es"}
+    assert any(s.country == "us" for s in answer.sources)
