@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 from . import markup, payloads, rendering
 from .config import Settings
-from .data.places import country_in, recognizer
 from .knowledge import COUNTRIES, LANGS, Answer, KnowledgeBase
 from .language import LanguageModel
 from .matcher import OUT_OF_SCOPE, Match, Matcher
@@ -66,17 +65,18 @@ class Engine:
         for lang, table in kb.lexicon.items():
             samples.setdefault(lang, []).extend(table)
         self.language = LanguageModel(samples)
-        self.place_pattern = recognizer(kb.places)
         self._clock = clock
         self._flood_lock = threading.Lock()  # channels may call handle() from worker threads
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._flood_noticed: dict[str, float] = {}
         # Imported here to keep the module graph one-way (quiz code uses the engine's helpers).
+        from .countries import CountryFlow
         from .quiz import QuizFlow
         from .sessions import TrainerSessions
 
         self.quiz = QuizFlow(self)
         self.sessions = TrainerSessions(self)
+        self.country = CountryFlow(self)
 
     # -- language ---------------------------------------------------------------------------
     def detect(self, text: str, incoming: Incoming, prefs: UserPrefs | None = None) -> tuple[str, bool]:
@@ -162,15 +162,9 @@ class Engine:
         lang, decided = self.detect(text, incoming, prefs)
         if decided and not prefs.pinned and prefs.lang != lang:
             self.store.set_lang(incoming.user_id, lang, pinned=False)
-        # "vivo en Monterrey", "im in texas": the message says where the user is.
-        said, only_place = country_in(text, self.place_pattern)
-        noted: list[Reply] = []
-        if said is not None and said != prefs.country:
-            self.store.set_country(incoming.user_id, said)
-            prefs = dataclasses.replace(prefs, country=said, country_asked=True)
-            noted = [self.country_reply("country_noted", said, lang)]
+        prefs, noted, only_place = self.country.from_message(incoming, text, prefs, lang)
         if only_place:  # "estoy en cdmx": nothing else to answer
-            return noted or [self.country_reply("country_noted", said, lang)]
+            return noted
         match = self.matcher.match(text, lang)
         replies = self.reply_for_match(match, lang, text, incoming, prefs)
         hint = self.quiz.in_progress_hint(incoming, lang)
@@ -241,45 +235,12 @@ class Engine:
         self, incoming: Incoming, intent_id: str, lang: str, prefs: UserPrefs | None = None
     ) -> list[Reply]:
         """The answer for this user's country; the first time an answer differs by country and the
-        country is unknown, also ask for it (once, two buttons)."""
+        country is unknown, also the question (once, two buttons)."""
         prefs = prefs or self.store.get_prefs(incoming.user_id)
-        replies = [self.answer(intent_id, lang, prefs.country)]
-        if self.kb.answers[intent_id].country and prefs.country is None and not prefs.country_asked:
-            self.store.mark_country_asked(incoming.user_id)
-            choices = tuple(
-                Choice(self.text(f"country_{c}_button", lang), payloads.make(payloads.COUNTRY, c, intent_id))
-                for c in COUNTRIES
-            )
-            replies.append(Reply(self.text("country_ask", lang), lang, choices))
-        return replies
-
-    def country_reply(self, key: str, country: str | None, lang: str) -> Reply:
-        """A confirmation that names the country (``{country}``), with the menu."""
-        name = self.text(f"country_name_{country}", lang) if country else ""
-        return Reply(self.text(key, lang, country=name), lang, (self.menu_choice(lang),))
-
-    def set_country(self, incoming: Incoming, country: str | None, lang: str) -> list[Reply]:
-        self.store.set_country(incoming.user_id, country)
-        if country is None:
-            return [self.country_reply("country_cleared", None, lang)]
-        return [self.country_reply("country_switched", country, lang)]
-
-    def country_prompt(self, lang: str) -> Reply:
-        choices = tuple(
-            Choice(self.text(f"country_{c}_button", lang), payloads.make(payloads.COUNTRY, c))
-            for c in (*COUNTRIES, payloads.UNKNOWN_COUNTRY)
-        )
-        return Reply(self.text("country_prompt", lang), lang, choices)
-
-    def country_word(self, arg: str) -> str | None:
-        """``/country us``, ``/pais mexico``: a country code or a listed name, else None."""
-        word = fold(arg)
-        if word in COUNTRIES:
-            return word
-        for code, names in self.kb.places.names.items():
-            if word in names:
-                return code
-        return None
+        return [
+            self.answer(intent_id, lang, prefs.country),
+            *self.country.ask_once(incoming, intent_id, lang, prefs),
+        ]
 
     def topics(self, lang: str) -> Reply:
         choices = tuple(Choice(g.title[lang], payloads.make(payloads.GROUP, g.id)) for g in self.kb.topics)
@@ -332,10 +293,7 @@ class Engine:
             )
             return [Reply(self.text("language_prompt", lang), lang, choices)]
         if command in {"country", "pais", "país"}:
-            country = self.country_word(arg) if arg else None
-            if country is not None:
-                return self.set_country(incoming, country, lang)
-            return [self.country_prompt(lang)]
+            return self.country.on_command(incoming, arg, lang)
         if command in {"privacy", "privacidad"}:
             return [self.answer("bot_privacy", lang)]
         if command in {"forget", "olvidar", "borrar"}:
@@ -380,23 +338,13 @@ class Engine:
             if p.args[0] not in self.kb.intents:
                 return self.stale(lang)
             return self.answer_for(incoming, p.args[0], lang)
-        if p.kind == payloads.ANSWER_FOR:
-            if p.args[0] not in self.kb.intents:
-                return self.stale(lang)
-            return [self.answer(p.args[0], lang, p.args[1])]
         if p.kind == payloads.MORE:
             more = self.kb.answers[p.args[0]].more if p.args[0] in self.kb.answers else None
             if more is None:
                 return self.stale(lang)
             return [Reply(more[lang].strip(), lang, (self.menu_choice(lang),))]
-        if p.kind == payloads.COUNTRY:
-            code = p.args[0]
-            replies = self.set_country(incoming, None if code == payloads.UNKNOWN_COUNTRY else code, lang)
-            if len(p.args) > 1 and p.args[1] in self.kb.intents:
-                replies.append(
-                    self.answer(p.args[1], lang, None if code == payloads.UNKNOWN_COUNTRY else code)
-                )
-            return replies
+        if p.kind in {payloads.COUNTRY, payloads.ANSWER_FOR}:
+            return self.country.on_payload(incoming, p, lang)
         if p.kind == payloads.MENU:
             return [self.topics(lang)]
         if p.kind == payloads.GROUP:
