@@ -60,6 +60,8 @@ class Settings:
     webhook_port: int = 8443
     webhook_secret: str | None = None
     bot_username: str = "CyberHygieneBot"
+    # Every rendered answer fits in this many characters (checked at start-up and by validate).
+    answer_max_chars: int = ANSWER_MAX_CHARS
     match: MatchSettings = field(default_factory=MatchSettings)
     # Live group quizzes: seconds each native quiz poll stays open.
     group_quiz_seconds: int = 30
@@ -68,8 +70,6 @@ class Settings:
     flood_window: float = 20.0
     # Finished quiz attempts and unanswered-question logs older than this are purged.
     retention_days: int = 180
-    # Every rendered answer fits in this many characters (checked at start-up and by validate).
-    answer_max_chars: int = ANSWER_MAX_CHARS
 
     @property
     def database_path(self) -> str:
@@ -149,6 +149,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_port=_port(env, "TELEGRAM_WEBHOOK_PORT", 8443),
         webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
         bot_username=env.get("BOT_USERNAME", "").strip().lstrip("@") or "CyberHygieneBot",
+        answer_max_chars=_int(env, "ANSWER_MAX_CHARS", ANSWER_MAX_CHARS, minimum=200),
         match=MatchSettings(
             threshold=_float(env, "MATCH_THRESHOLD", defaults.threshold),
             margin=_float(env, "MATCH_MARGIN", defaults.margin),
@@ -161,7 +162,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         flood_messages=_int(env, "FLOOD_MESSAGES", 12, minimum=1),
         flood_window=_float(env, "FLOOD_WINDOW_SECONDS", 20.0),
         retention_days=_int(env, "RETENTION_DAYS", 180, minimum=1),
-        answer_max_chars=_int(env, "ANSWER_MAX_CHARS", ANSWER_MAX_CHARS, minimum=200),
     )
     database_path_from_url(settings.database_url)  # fail early on a bad URL
     return settings

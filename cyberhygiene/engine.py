@@ -14,13 +14,14 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 
-from . import markup, payloads, rendering
+from . import markup, payloads
 from .config import Settings
 from .knowledge import COUNTRIES, LANGS, Answer, KnowledgeBase
 from .language import LanguageModel
 from .matcher import OUT_OF_SCOPE, Match, Matcher
 from .messages import Choice, Incoming, InlineResult, Reply
 from .normalize import Lexicon, fold
+from .rendering import answer_markup as render_answer
 from .store import Store, UserPrefs
 
 logger = logging.getLogger(__name__)
@@ -74,9 +75,9 @@ class Engine:
         from .quiz import QuizFlow
         from .sessions import TrainerSessions
 
+        self.country = CountryFlow(self)
         self.quiz = QuizFlow(self)
         self.sessions = TrainerSessions(self)
-        self.country = CountryFlow(self)
 
     # -- language ---------------------------------------------------------------------------
     def detect(self, text: str, incoming: Incoming, prefs: UserPrefs | None = None) -> tuple[str, bool]:
@@ -162,31 +163,22 @@ class Engine:
         lang, decided = self.detect(text, incoming, prefs)
         if decided and not prefs.pinned and prefs.lang != lang:
             self.store.set_lang(incoming.user_id, lang, pinned=False)
+        match = self.matcher.match(text, lang)
+        # "vivo en Monterrey", "im in texas": the message says where the user is.
         prefs, noted, only_place = self.country.from_message(incoming, text, prefs, lang)
         if only_place:  # "estoy en cdmx": nothing else to answer
             return noted
-        match = self.matcher.match(text, lang)
-        replies = self.reply_for_match(match, lang, text, incoming, prefs)
+        replies = self.reply_for_match(match, lang, text)
+        if match.intent is not None:  # the answer for the user's country (and the question, once)
+            replies[:1] = self.answer_for(incoming, match.intent, lang, prefs)
         hint = self.quiz.in_progress_hint(incoming, lang)
         return noted + replies + hint
 
-    def reply_for_match(
-        self,
-        match: Match,
-        lang: str,
-        text: str,
-        incoming: Incoming | None = None,
-        prefs: UserPrefs | None = None,
-    ) -> list[Reply]:
+    def reply_for_match(self, match: Match, lang: str, text: str) -> list[Reply]:
         if match.intent is not None:
-            answer = (
-                self.answer_for(incoming, match.intent, lang, prefs)
-                if incoming is not None
-                else [self.answer(match.intent, lang)]
-            )
             if match.intent == "quiz":
-                return [*answer, *self.quiz.list_quizzes(lang)]
-            return answer
+                return [self.answer(match.intent, lang), *self.quiz.list_quizzes(lang)]
+            return [self.answer(match.intent, lang)]
         self.store.log_unanswered(text, lang)
         if match.out_of_scope:
             return [Reply(self.text("out_of_scope", lang), lang, (self.menu_choice(lang),))]
@@ -205,7 +197,7 @@ class Engine:
 
     def answer_markup(self, answer: Answer, lang: str, country: str | None = None) -> str:
         """The answer for ``country`` (None: unknown), its sources and the date contacts were checked."""
-        return rendering.answer_markup(answer, lang, country, self.text)
+        return render_answer(answer, lang, country, self.text)
 
     def answer(self, intent_id: str, lang: str, country: str | None = None) -> Reply:
         """An intent's answer with "More", the other country's view, related topics and quiz as choices."""
@@ -332,12 +324,14 @@ class Engine:
     def _on_payload(self, incoming: Incoming) -> list[Reply]:
         lang = self.preferred(incoming)
         p = payloads.parse(incoming.payload)
+        if p is not None and p.kind == payloads.ANSWER and p.args[0] in self.kb.intents:
+            return self.answer_for(incoming, p.args[0], lang)  # the user's country view
         if p is None:
             return self.stale(lang)
         if p.kind == payloads.ANSWER:
-            if p.args[0] not in self.kb.intents:
-                return self.stale(lang)
-            return self.answer_for(incoming, p.args[0], lang)
+            return [self.answer(p.args[0], lang)] if p.args[0] in self.kb.intents else self.stale(lang)
+        if p.kind == payloads.MENU:
+            return [self.topics(lang)]
         if p.kind == payloads.MORE:
             more = self.kb.answers[p.args[0]].more if p.args[0] in self.kb.answers else None
             if more is None:
@@ -345,8 +339,6 @@ class Engine:
             return [Reply(more[lang].strip(), lang, (self.menu_choice(lang),))]
         if p.kind in {payloads.COUNTRY, payloads.ANSWER_FOR}:
             return self.country.on_payload(incoming, p, lang)
-        if p.kind == payloads.MENU:
-            return [self.topics(lang)]
         if p.kind == payloads.GROUP:
             reply = self.topic_group(p.args[0], lang)
             return [reply] if reply else self.stale(lang)
