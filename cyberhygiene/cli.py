@@ -106,7 +106,7 @@ def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = 
     from .store import open_store
 
     try:
-        kb = load_or_raise(args.intents, args.content)
+        kb = load_or_raise(args.intents, args.content, max_chars=settings.answer_max_chars)
     except DataError as exc:
         print(exc.report(), file=sys.stderr)
         print(
@@ -134,7 +134,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     from .signals_data import load_for
     from .validation import near_duplicates
 
-    kb, problems = load(args.intents, args.content)
+    kb, problems = load(args.intents, args.content, max_chars=_settings().answer_max_chars)
     _, signal_problems = load_for(kb, args.content) if args.content.is_dir() else (None, [])
     problems = problems + signal_problems
     errors = [p for p in problems if p.severity == "error"]

@@ -17,6 +17,10 @@ DEFAULT_INTENTS_DIR = PROJECT_ROOT / "intents"
 DEFAULT_CONTENT_DIR = PROJECT_ROOT / "content"
 DEFAULT_DATABASE_URL = "sqlite:///cyberhygiene.sqlite3"
 DEFAULT_BOT_API_URL = "https://api.telegram.org/bot"
+# The phone limit: every rendered answer (each language and country view, sources and the
+# checked date included) must fit in this many characters; `validate` enforces it. Override with
+# the ANSWER_MAX_CHARS environment variable.
+ANSWER_MAX_CHARS = 900
 
 
 class ConfigError(ValueError):
@@ -56,6 +60,8 @@ class Settings:
     webhook_port: int = 8443
     webhook_secret: str | None = None
     bot_username: str = "CyberHygieneBot"
+    # Every rendered answer fits in this many characters (checked at start-up and by validate).
+    answer_max_chars: int = ANSWER_MAX_CHARS
     match: MatchSettings = field(default_factory=MatchSettings)
     # Live group quizzes: seconds each native quiz poll stays open.
     group_quiz_seconds: int = 30
@@ -154,6 +160,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         webhook_port=_port(env, "TELEGRAM_WEBHOOK_PORT", 8443),
         webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
         bot_username=env.get("BOT_USERNAME", "").strip().lstrip("@") or "CyberHygieneBot",
+        answer_max_chars=_int(env, "ANSWER_MAX_CHARS", ANSWER_MAX_CHARS, minimum=200),
         match=MatchSettings(
             threshold=_float(env, "MATCH_THRESHOLD", defaults.threshold),
             margin=_float(env, "MATCH_MARGIN", defaults.margin),

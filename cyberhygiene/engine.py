@@ -20,11 +20,12 @@ from .admin import COMMANDS as ADMIN_COMMANDS
 from .admin import AdminCommands
 from .checker import ScamChecker, report_countries
 from .config import DEFAULT_CONTENT_DIR, Settings
-from .knowledge import LANGS, Answer, KnowledgeBase
+from .knowledge import COUNTRIES, LANGS, Answer, KnowledgeBase
 from .language import LanguageModel
 from .matcher import OUT_OF_SCOPE, Match, Matcher
 from .messages import Choice, Incoming, InlineResult, Reply
 from .normalize import Lexicon, fold
+from .rendering import answer_markup as render_answer
 from .signals_data import SIGNALS_FILE, ScamData
 from .signals_data import load_signals as _load_signals
 from .store import Store, UserPrefs
@@ -84,9 +85,11 @@ class Engine:
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._flood_noticed: dict[str, float] = {}
         # Imported here to keep the module graph one-way (quiz code uses the engine's helpers).
+        from .countries import CountryFlow
         from .quiz import QuizFlow
         from .sessions import TrainerSessions
 
+        self.country = CountryFlow(self)
         self.quiz = QuizFlow(self)
         self.sessions = TrainerSessions(self)
         self.admin = AdminCommands(self)
@@ -186,13 +189,19 @@ class Engine:
             self.store.set_lang(incoming.user_id, lang, pinned=False)
         self.store.count(f"messages.{lang}")
         match = self.matcher.match(text, lang)
+        # "vivo en Monterrey", "im in texas": the message says where the user is.
+        prefs, noted, only_place = self.country.from_message(incoming, text, prefs, lang)
+        if only_place:  # "estoy en cdmx": nothing else to answer
+            return noted
         if match.intent is None and len(self.checker.findings(text)) >= PASTED_SIGNS:
             # Not a question we know but a message full of scam signs (pasted without asking):
             # show the signs, and keep it out of the unanswered log like every checked message.
-            return self.check(incoming, text, lang, prefs)
+            return noted + self.check(incoming, text, lang, prefs)
         replies = self.reply_for_match(match, lang, text)
+        if match.intent is not None:  # the answer for the user's country (and the question, once)
+            replies[:1] = self.answer_for(incoming, match.intent, lang, prefs)
         hint = self.quiz.in_progress_hint(incoming, lang)
-        return replies + hint
+        return noted + replies + hint
 
     def best_guess(self, text: str, lang: str) -> tuple[str | None, float]:
         """The in-scope intent the matcher ranks first for ``text``, with its score."""
@@ -243,28 +252,44 @@ class Engine:
     def menu_choice(self, lang: str) -> Choice:
         return Choice(self.text("menu_button", lang), payloads.make(payloads.MENU))
 
-    def answer_markup(self, answer: Answer, lang: str) -> str:
-        """The answer text plus its sources (as links) and the date contacts were checked."""
-        parts = [answer.text[lang].strip()]
-        if answer.sources:
-            links = "\n".join(f"- [{markup.escape(s.title[lang])}]({s.url})" for s in answer.sources)
-            parts.append(f"{self.text('sources_label', lang)}\n{links}")
-        if answer.checked:
-            parts.append(self.text("checked_label", lang, date=answer.checked))
-        return "\n\n".join(parts)
+    def answer_markup(self, answer: Answer, lang: str, country: str | None = None) -> str:
+        """The answer for ``country`` (None: unknown), its sources and the date contacts were checked."""
+        return render_answer(answer, lang, country, self.text)
 
-    def answer(self, intent_id: str, lang: str) -> Reply:
-        """An intent's answer with its related topics (and quiz) as choices."""
+    def answer(self, intent_id: str, lang: str, country: str | None = None) -> Reply:
+        """An intent's answer with "More", the other country's view, related topics and quiz as choices."""
         answer = self.kb.answers[intent_id]
         intent = self.kb.intents[intent_id]
-        choices = [
+        choices: list[Choice] = []
+        if answer.more:
+            choices.append(Choice(self.text("more_button", lang), payloads.make(payloads.MORE, intent_id)))
+        if answer.country and country in COUNTRIES:
+            other = next(c for c in COUNTRIES if c != country)
+            choices.append(
+                Choice(
+                    self.text(f"country_other_{other}", lang),
+                    payloads.make(payloads.ANSWER_FOR, intent_id, other),
+                )
+            )
+        choices += [
             Choice(self.title(rid, lang), payloads.make(payloads.ANSWER, rid)) for rid in intent.related
         ]
         if intent.quiz and intent.quiz in self.kb.quizzes:
             choices.append(
                 Choice(self.text("take_quiz_button", lang), payloads.make(payloads.QUIZ_START, intent.quiz))
             )
-        return Reply(self.answer_markup(answer, lang), lang, tuple(choices))
+        return Reply(self.answer_markup(answer, lang, country), lang, tuple(choices))
+
+    def answer_for(
+        self, incoming: Incoming, intent_id: str, lang: str, prefs: UserPrefs | None = None
+    ) -> list[Reply]:
+        """The answer for this user's country; the first time an answer differs by country and the
+        country is unknown, also the question (once, two buttons)."""
+        prefs = prefs or self.store.get_prefs(incoming.user_id)
+        return [
+            self.answer(intent_id, lang, prefs.country),
+            *self.country.ask_once(incoming, intent_id, lang, prefs),
+        ]
 
     def topics(self, lang: str) -> Reply:
         choices = tuple(Choice(g.title[lang], payloads.make(payloads.GROUP, g.id)) for g in self.kb.topics)
@@ -303,7 +328,7 @@ class Engine:
         lang = self.preferred(incoming)
         if command == "start":
             return self._on_start(incoming, arg, lang)
-        if command == "help":
+        if command in {"help", "ayuda"}:
             return [self.answer("help", lang)]
         if command in {"topics", "menu", "temas"}:
             return [self.topics(lang)]
@@ -319,6 +344,8 @@ class Engine:
         if command in {"check", "revisar", "checar", "verificar"}:
             target = arg or (incoming.reply_to_text or "").strip()
             return self.check(incoming, target, lang) if target else self.check_usage(lang)
+        if command in {"country", "pais", "país"}:
+            return self.country.on_command(incoming, arg, lang)
         if command in {"privacy", "privacidad"}:
             return [self.answer("bot_privacy", lang)]
         if command in {"forget", "olvidar", "borrar"}:
@@ -344,7 +371,7 @@ class Engine:
         if arg.startswith(payloads.TOPIC_LINK):
             iid = arg[len(payloads.TOPIC_LINK) :]
             if iid in self.kb.intents:
-                return [self.answer(iid, lang)]
+                return self.answer_for(incoming, iid, lang)
         elif arg.startswith(payloads.QUIZ_LINK):
             qid = arg[len(payloads.QUIZ_LINK) :]
             if qid in self.kb.quizzes and not incoming.in_group:
@@ -359,6 +386,8 @@ class Engine:
     def _on_payload(self, incoming: Incoming) -> list[Reply]:
         lang = self.preferred(incoming)
         p = payloads.parse(incoming.payload)
+        if p is not None and p.kind == payloads.ANSWER and p.args[0] in self.kb.intents:
+            return self.answer_for(incoming, p.args[0], lang)  # the user's country view
         if p is None:
             return self.stale(lang)
         if p.kind in {payloads.ANSWER, payloads.GUESS}:
@@ -369,6 +398,13 @@ class Engine:
             return [self.answer(p.args[0], lang)]
         if p.kind == payloads.MENU:
             return [self.topics(lang)]
+        if p.kind == payloads.MORE:
+            more = self.kb.answers[p.args[0]].more if p.args[0] in self.kb.answers else None
+            if more is None:
+                return self.stale(lang)
+            return [Reply(more[lang].strip(), lang, (self.menu_choice(lang),))]
+        if p.kind in {payloads.COUNTRY, payloads.ANSWER_FOR}:
+            return self.country.on_payload(incoming, p, lang)
         if p.kind == payloads.GROUP:
             reply = self.topic_group(p.args[0], lang)
             return [reply] if reply else self.stale(lang)

@@ -24,6 +24,10 @@ QUIZ_START = "qs"  # qs:<quiz_id>
 QUIZ_ANSWER = "qa"  # qa:<attempt_id>:<question>:<option>
 QUIZ_NEXT = "qn"  # qn:<attempt_id>
 SESSION_JOIN = "sj"  # sj:<code>
+COUNTRY = "c"  # c:<us|mx|xx>[:<intent_id>]  (xx = unknown; the intent's answer follows)
+ANSWER_FOR = "ac"  # ac:<intent_id>:<us|mx>  (an answer's view for one country)
+MORE = "mo"  # mo:<intent_id>  (an answer's "More" part)
+UNKNOWN_COUNTRY = "xx"
 
 # Deep-link payloads (``https://t.me/<bot>?start=<prefix><id>``), answered by ``/start``.
 TOPIC_LINK = "topic_"
@@ -44,6 +48,9 @@ _SHAPES: dict[str, re.Pattern[str]] = {
     QUIZ_ANSWER: re.compile(rf"^{_NUM}:\d{{1,2}}:\d$"),
     QUIZ_NEXT: re.compile(rf"^{_NUM}$"),
     SESSION_JOIN: re.compile(r"^[A-Za-z0-9]{6,20}$"),
+    COUNTRY: re.compile(rf"^(us|mx|xx)(:{_ID})?$"),
+    ANSWER_FOR: re.compile(rf"^{_ID}:(us|mx)$"),
+    MORE: re.compile(rf"^{_ID}$"),
 }
 
 

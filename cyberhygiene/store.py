@@ -100,7 +100,12 @@ MIGRATIONS: tuple[str, ...] = (
         created_at REAL NOT NULL
     );
     """,
-    # 3: what kind of miss an unanswered question was; aggregate usage counts (no ids, no text)
+    # 3: the user's country (us, mx or NULL = unknown) and whether the bot already asked it
+    """
+    ALTER TABLE users ADD COLUMN country TEXT;
+    ALTER TABLE users ADD COLUMN country_asked INTEGER NOT NULL DEFAULT 0;
+    """,
+    # 4: what kind of miss an unanswered question was; aggregate usage counts (no ids, no text)
     """
     ALTER TABLE unanswered ADD COLUMN kind TEXT NOT NULL DEFAULT 'fallback';
     CREATE INDEX unanswered_time ON unanswered(created_at);
@@ -124,6 +129,8 @@ USAGE_FLUSH_KEYS = 500
 class UserPrefs:
     lang: str | None
     pinned: bool
+    country: str | None = None  # "us", "mx" or None (unknown)
+    country_asked: bool = False  # the bot asks once, the first time an answer differs
 
 
 @dataclass(frozen=True)
@@ -248,10 +255,12 @@ class Store:
 
     # -- users ----------------------------------------------------------------------------
     def get_prefs(self, user_id: str) -> UserPrefs:
-        row = self._one("SELECT lang, lang_pinned FROM users WHERE user_id = ?", (user_id,))
+        row = self._one(
+            "SELECT lang, lang_pinned, country, country_asked FROM users WHERE user_id = ?", (user_id,)
+        )
         if row is None:
             return UserPrefs(None, False)
-        return UserPrefs(row["lang"], bool(row["lang_pinned"]))
+        return UserPrefs(row["lang"], bool(row["lang_pinned"]), row["country"], bool(row["country_asked"]))
 
     def set_lang(self, user_id: str, lang: str, *, pinned: bool) -> None:
         with self.transaction() as db:
@@ -261,6 +270,26 @@ class Store:
                 "lang_pinned = MAX(users.lang_pinned * ?, excluded.lang_pinned), "
                 "updated_at = excluded.updated_at",
                 (user_id, lang, int(pinned), time.time(), 0 if pinned else 1),
+            )
+
+    def set_country(self, user_id: str, country: str | None) -> None:
+        """Store the user's country (None = unknown); the question counts as asked."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO users(user_id, country, country_asked, updated_at) VALUES (?, ?, 1, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET country = excluded.country, country_asked = 1, "
+                "updated_at = excluded.updated_at",
+                (user_id, country, time.time()),
+            )
+        self.count(f"country.{country or 'unknown'}")  # for `stats`: how often each was chosen
+
+    def mark_country_asked(self, user_id: str) -> None:
+        """Remember that the bot asked for the country, so it never asks again."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO users(user_id, country_asked, updated_at) VALUES (?, 1, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET country_asked = 1, updated_at = excluded.updated_at",
+                (user_id, time.time()),
             )
 
     def forget_user(self, user_id: str) -> None:

@@ -12,15 +12,22 @@ import pytest
 
 from cyberhygiene.knowledge import KnowledgeBase
 from tests.fakes.bot_api import FakeBotAPI
-from tests.tg_harness import running_bot, start_bot_process
+from tests.tg_harness import Running, running_bot, start_bot_process
 
 ANA, BETO, CARLA = 3001, 3002, 3003
+
+
+def _country_known(bot: Running) -> None:
+    """These tests count replies: with the country known, the bot asks no country question."""
+    for user in (ANA, BETO, CARLA):
+        bot.store.set_country(str(user), "us")
 
 
 async def test_dropped_connection_is_retried_and_reply_arrives_once(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
     async with running_bot(kb, tmp_path) as bot:
+        _country_known(bot)
         bot.fake.drop_connection_next("sendMessage")
         bot.fake.message(ANA, "what is phishing")
         await bot.fake.wait_for("sendMessage", ok=True, timeout=15)
@@ -32,6 +39,7 @@ async def test_dropped_connection_is_retried_and_reply_arrives_once(
 
 async def test_slow_answer_is_waited_for_not_duplicated(kb: KnowledgeBase, tmp_path: Path) -> None:
     async with running_bot(kb, tmp_path) as bot:
+        _country_known(bot)
         bot.fake.delay_next("sendMessage", 2.0)
         bot.fake.message(ANA, "what is phishing")
         await bot.fake.wait_idle(quiet=0.5, timeout=15)
@@ -40,6 +48,7 @@ async def test_slow_answer_is_waited_for_not_duplicated(kb: KnowledgeBase, tmp_p
 
 async def test_one_user_in_order_other_users_concurrently(kb: KnowledgeBase, tmp_path: Path) -> None:
     async with running_bot(kb, tmp_path) as bot:
+        _country_known(bot)
         bot.fake.delay_next("sendMessage", 2.0)  # Ana's first reply will be slow
         bot.fake.message(ANA, "what is phishing")
         loop = asyncio.get_running_loop()
@@ -66,6 +75,7 @@ async def test_blocked_user_is_not_retried_and_logged_once(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="cyberhygiene.channels.telegram")
     async with running_bot(kb, tmp_path) as bot:
+        _country_known(bot)
         bot.fake.blocked_chats.add(ANA)
         for text in ("hola", "what is phishing", "gracias"):
             bot.fake.message(ANA, text)
@@ -78,6 +88,7 @@ async def test_blocked_user_is_not_retried_and_logged_once(
 
 async def test_flood_of_one_user_does_not_hurt_others(kb: KnowledgeBase, tmp_path: Path) -> None:
     async with running_bot(kb, tmp_path, flood_messages=5, flood_window=60.0) as bot:
+        _country_known(bot)
         for i in range(12):
             bot.fake.message(ANA, f"what is phishing {i}")
         bot.fake.message(BETO, "what is smishing")

@@ -157,13 +157,14 @@ async def test_rate_limit_is_waited_out(kb: KnowledgeBase, tmp_path: Path) -> No
 
 async def test_server_errors_are_retried_and_blocked_chats_are_not(kb: KnowledgeBase, tmp_path: Path) -> None:
     async with running_bot(kb, tmp_path) as bot:
+        # an answer that does not differ by country: one message, no country question
         bot.fake.fail_next("sendMessage", status=502, times=2)
-        bot.fake.message(ALICE, "what is phishing")
+        bot.fake.message(ALICE, "how do I make a strong password")
         await bot.fake.wait_for("sendMessage", ok=True, timeout=15)
         await bot.fake.wait_idle(quiet=0.5)
         assert len([c for c in bot.fake.calls("sendMessage") if c.ok]) == 1
         bot.fake.blocked_chats.add(BETO)
-        bot.fake.message(BETO, "what is phishing")
+        bot.fake.message(BETO, "how do I make a strong password")
         await bot.fake.wait_idle(quiet=0.5)
         assert (
             len(

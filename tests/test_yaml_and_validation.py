@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cyberhygiene import knowledge, yamlsrc
+from cyberhygiene import config, knowledge, markup, rendering, yamlsrc
 from cyberhygiene.knowledge import REQUIRED_UI_KEYS, DataError, Intent, KnowledgeBase
 from cyberhygiene.signals_data import COMPUTED, REPLIES
 from cyberhygiene.signals_data import UI_KEYS as SIGNALS_UI_KEYS
@@ -78,6 +78,7 @@ answers:
     sources:
       - title: {en: "CISA: Use strong passwords", es: "CISA: Usa contraseñas seguras"}
         url: https://www.cisa.gov/secure-our-world/use-strong-passwords
+        lang: en
   - id: beta
     title: {en: "Lost phone", es: "Celular perdido"}
     text:
@@ -711,40 +712,66 @@ def test_non_https_link_in_a_one_line_answer_reports_its_line(tree: Tree) -> Non
 
 
 def test_answer_text_too_long(tree: Tree) -> None:
-    long_text = "a " * (knowledge.ANSWER_SOFT_MAX // 2) + "b"  # ANSWER_SOFT_MAX + 1 characters
+    limit = config.ANSWER_MAX_CHARS
+    long_text = "a " * (limit // 2) + "b"  # limit + 1 characters
     tree.edit(
         "content/answers/main.yaml",
         '"Lock it remotely, then change your passwords."',
         f'"{long_text}"',
     )
     problems = tree.problems()
-    line = tree.line("content/answers/main.yaml", long_text)
+    line = tree.line("content/answers/main.yaml", "- id: beta")
     assert [str(p) for p in problems] == [
-        f"content/answers/main.yaml:{line}: beta: text (en) renders to "
-        f"{knowledge.ANSWER_SOFT_MAX + 1} "
-        f"characters; keep answers under {knowledge.ANSWER_SOFT_MAX} to read on a phone"
+        f"content/answers/main.yaml:{line}: beta: the en answer renders to {limit + 1} characters with "
+        f"its sources; at most {limit} fit a phone (move detail to `more:`)"
     ]
 
 
 def test_answer_text_at_the_limit_is_fine(tree: Tree) -> None:
-    text = "a" * knowledge.ANSWER_SOFT_MAX
+    text = "a" * config.ANSWER_MAX_CHARS
     tree.edit("content/answers/main.yaml", '"Lock it remotely, then change your passwords."', f'"{text}"')
     assert tree.problems() == []
 
 
+def test_phone_limit_is_configurable(tree: Tree) -> None:
+    tree.edit(
+        "content/answers/main.yaml", '"Lock it remotely, then change your passwords."', f'"{"a" * 300}"'
+    )
+    assert tree.problems() == []
+    problems = knowledge.load(tree.intents, tree.content, max_chars=299)[1]
+    line = tree.line("content/answers/main.yaml", "- id: beta")
+    expect(problems, "content/answers/main.yaml", line, "beta: the en answer renders to 300 characters")
+
+
+def test_answer_length_counts_the_sources(tree: Tree) -> None:
+    limit = config.ANSWER_MAX_CHARS
+    # alpha renders: text + "\n\n" + sources label + a bullet with the source title + nothing else
+    kb, _ = tree.load()
+    rendered = rendering.answer_markup(kb.answers["alpha"], "en", None, kb.text)
+    size = markup.plain_length(rendered)
+    assert "Use strong passwords" in rendered and size > markup.plain_length(kb.answers["alpha"].text["en"])
+    pad = limit - size + 1 + len("in a password manager.")  # one character too many with the source
+    tree.edit("content/answers/main.yaml", "- Keep them in a password manager.", "- Keep them " + "x" * pad)
+    line = tree.line("content/answers/main.yaml", "- id: alpha")
+    expect(
+        tree.problems(), "content/answers/main.yaml", line, f"alpha: the en answer renders to {limit + 1} "
+    )
+
+
 def test_answer_length_is_measured_after_rendering(tree: Tree) -> None:
-    # markup characters and link addresses do not count: 996 letters + "**"x2 + a link label "ab"
-    text = "**" + "a" * 998 + "** [ab](https://www.cisa.gov/" + "x" * 200 + ")"
+    # markup characters and link addresses do not count: "**"x2 and the link address
+    limit = config.ANSWER_MAX_CHARS
+    text = "**" + "a" * (limit - 2) + "** [ab](https://www.cisa.gov/" + "x" * 200 + ")"
     tree.edit("content/answers/main.yaml", '"Lock it remotely, then change your passwords."', f'"{text}"')
-    # 998 + 1 (space) + 2 (label) = 1001 → too long; drop one letter → 1000 → fine
-    line = tree.line("content/answers/main.yaml", "aaaa")
+    # (limit - 2) + 1 (space) + 2 (label) = limit + 1 → too long; drop one letter → fine
+    line = tree.line("content/answers/main.yaml", "- id: beta")
     expect(
         tree.problems(),
         "content/answers/main.yaml",
         line,
-        "beta: text (en) renders to 1001 characters",
+        f"beta: the en answer renders to {limit + 1} characters",
     )
-    tree.edit("content/answers/main.yaml", "a" * 998, "a" * 997)
+    tree.edit("content/answers/main.yaml", "a" * (limit - 2), "a" * (limit - 3))
     assert tree.problems() == []
 
 
@@ -1243,3 +1270,248 @@ def test_cli_validate_real_data() -> None:
     # any lines before the summary are warnings, never errors
     for line in result.stdout.strip().splitlines()[:-1]:
         assert ": warning: " in line, line
+
+
+# -- per-country parts, per-language sources, "More", glossary, places ------------------------
+
+COUNTRY_BLOCK = """\
+    country:
+      us:
+        en: "Report it at ic3.gov."
+        es: "Denuncia en ic3.gov."
+      mx:
+        en: "Call 088."
+        es: "Llama al 088."
+    checked: 2026-11-28
+"""
+
+
+def _with_country(tree: Tree, block: str = COUNTRY_BLOCK) -> None:
+    tree.edit("content/answers/main.yaml", "    sources: []\n", "    sources: []\n" + block)
+
+
+def test_country_parts_load_and_render(tree: Tree) -> None:
+    _with_country(tree)
+    kb, problems = tree.load()
+    assert problems == []
+    assert kb.answers["beta"].country["mx"]["es"] == "Llama al 088."
+    both = rendering.answer_markup(kb.answers["beta"], "es", None, kb.text)
+    assert both.index("Llama al 088.") < both.index("Denuncia en ic3.gov.")  # es, unknown: Mexico first
+    us = rendering.answer_markup(kb.answers["beta"], "es", "us", kb.text)
+    assert "Denuncia en ic3.gov." in us and "088" not in us
+
+
+def test_country_block_needs_both_countries_and_languages(tree: Tree) -> None:
+    _with_country(
+        tree, COUNTRY_BLOCK.replace('        es: "Llama al 088."\n', "").replace("      us:", "      ca:")
+    )
+    problems = tree.problems()
+    rel = "content/answers/main.yaml"
+    expect(problems, rel, tree.line(rel, "      ca:"), "beta: country: unknown country 'ca' (use us and mx)")
+    expect(problems, rel, tree.line(rel, "    country:"), "beta: country is missing 'us'")
+    expect(problems, rel, tree.line(rel, 'en: "Call 088."'), "beta: country.mx is missing language 'es'")
+
+
+def test_country_parts_with_contacts_need_checked(tree: Tree) -> None:
+    _with_country(tree, COUNTRY_BLOCK.replace("    checked: 2026-11-28\n", ""))
+    rel = "content/answers/main.yaml"
+    expect(tree.problems(), rel, tree.line(rel, "- id: beta"), "beta: the text gives contact details")
+
+
+def test_country_part_markup_is_checked_at_its_line(tree: Tree) -> None:
+    _with_country(tree, COUNTRY_BLOCK.replace('"Call 088."', '"Call **088."'))
+    rel = "content/answers/main.yaml"
+    expect(
+        tree.problems(), rel, tree.line(rel, "Call **088."), "beta: country.mx (en): markup would not render"
+    )
+
+
+def test_more_part_loads_and_needs_both_languages(tree: Tree) -> None:
+    tree.edit(
+        "content/answers/main.yaml", "    sources: []\n", '    sources: []\n    more:\n      en: "Details."\n'
+    )
+    rel = "content/answers/main.yaml"
+    # a mapping's problems point at its first line
+    expect(tree.problems(), rel, tree.line(rel, 'en: "Details."'), "beta: more is missing language 'es'")
+    tree.edit(rel, '      en: "Details."\n', '      en: "Details."\n      es: "Detalles."\n')
+    kb, problems = tree.load()
+    assert problems == [] and kb.answers["beta"].more == {"en": "Details.", "es": "Detalles."}
+
+
+def test_more_part_has_the_phone_limit_too(tree: Tree) -> None:
+    long = "a" * (config.ANSWER_MAX_CHARS + 1)
+    tree.edit(
+        "content/answers/main.yaml",
+        "    sources: []\n",
+        f'    sources: []\n    more:\n      en: "{long}"\n      es: "corto"\n',
+    )
+    rel = "content/answers/main.yaml"
+    expect(
+        tree.problems(),
+        rel,
+        tree.line(rel, "- id: beta"),
+        f"beta: more (en) renders to {len(long)} characters",
+    )
+
+
+def test_source_with_one_address_must_say_its_language(tree: Tree) -> None:
+    rel = "content/answers/main.yaml"
+    tree.edit(rel, "        lang: en\n", "")
+    expect(tree.problems(), rel, tree.line(rel, '- title: {en: "CISA'), "alpha: source https://www.cisa.gov/")
+    tree.edit(
+        rel,
+        "secure-our-world/use-strong-passwords\n",
+        "secure-our-world/use-strong-passwords\n        lang: fr\n",
+    )
+    expect(tree.problems(), rel, tree.line(rel, "lang: fr"), "alpha: source lang must be en or es, got 'fr'")
+
+
+def test_source_with_an_address_per_language(tree: Tree) -> None:
+    rel = "content/answers/main.yaml"
+    tree.edit(
+        rel,
+        "        url: https://www.cisa.gov/secure-our-world/use-strong-passwords\n        lang: en\n",
+        '        url: {en: "https://www.ftc.gov/a", es: "https://www.ftc.gov/es/b"}\n',
+    )
+    kb, problems = tree.load()
+    assert problems == []
+    source = kb.answers["alpha"].sources[0]
+    assert source.urls == {"en": "https://www.ftc.gov/a", "es": "https://www.ftc.gov/es/b"}
+    assert (
+        "(" not in rendering.answer_markup(kb.answers["alpha"], "es", None, kb.text).split("ftc.gov/es/b)")[1]
+    )
+    tree.edit(rel, '"https://www.ftc.gov/es/b"}', '"http://www.ftc.gov/es/b"}\n        lang: es')
+    problems = tree.problems()
+    line = tree.line(rel, "http://www.ftc.gov/es/b")
+    expect(
+        problems,
+        rel,
+        line,
+        "alpha: source url must be a well-formed https:// address, got 'http://www.ftc.gov/es/b' (es)",
+    )
+    expect(problems, rel, line + 1, "alpha: a source with one address per language takes no `lang:`")
+
+
+def test_page_language_note_is_rendered(tree: Tree) -> None:
+    kb, _ = tree.load()
+    es = rendering.answer_markup(kb.answers["alpha"], "es", None, kb.text)
+    assert es.rstrip().endswith(markup.escape("Español page_lang_en"))  # the tree's UI string
+    en = rendering.answer_markup(kb.answers["alpha"], "en", None, kb.text)
+    assert "page_lang" not in en
+
+
+def test_source_title_must_not_name_the_page_language(tree: Tree) -> None:
+    rel = "content/answers/main.yaml"
+    tree.edit(rel, 'es: "CISA: Usa contraseñas seguras"}', 'es: "CISA: Usa contraseñas seguras (en inglés)"}')
+    expect(
+        tree.problems(),
+        rel,
+        tree.line(rel, "(en inglés)"),
+        "alpha: source title (es) names the page's language",
+    )
+
+
+def test_source_country_needs_country_parts(tree: Tree) -> None:
+    rel = "content/answers/main.yaml"
+    tree.edit(rel, "        lang: en\n", "        lang: en\n        country: mx\n")
+    expect(tree.problems(), rel, tree.line(rel, "country: mx"), "alpha: a source with `country:` needs")
+    tree.edit(rel, "        country: mx\n", "        country: ca\n")
+    expect(
+        tree.problems(),
+        rel,
+        tree.line(rel, "country: ca"),
+        "alpha: source country must be us or mx, got 'ca'",
+    )
+
+
+GLOSSARY = """\
+glossary:
+  es:
+    - use: verificación en dos pasos
+      avoid: [doble factor]
+    - use: administrador de contraseñas
+      avoid: [gestor de contraseñas]
+"""
+
+
+def test_glossary_reports_each_variant_where_it_is_used(tree: Tree) -> None:
+    tree.write("content/glossary.yaml", GLOSSARY)
+    problems = tree.problems()
+    rel = "content/answers/main.yaml"
+    expect(
+        problems,
+        rel,
+        tree.line(rel, "- id: alpha"),
+        "alpha: text (es) says 'gestor de contraseñas'; the glossary's term is 'administrador de contraseñas' "
+        "(content/glossary.yaml:5)",
+    )
+    assert len(problems) == 1
+    tree.edit(rel, "gestor de contraseñas", "administrador de contraseñas")
+    assert tree.problems() == []
+
+
+def test_glossary_checks_quizzes_and_ui_without_accents_or_case(tree: Tree) -> None:
+    tree.write("content/glossary.yaml", GLOSSARY)
+    tree.edit("content/answers/main.yaml", "gestor de contraseñas", "administrador de contraseñas")
+    tree.edit("content/quizzes/q1.yaml", 'es: "CISA dice al menos 16."', 'es: "Usa DOBLE FÁCTOR."')
+    tree.write("content/ui.yaml", ui_text({"welcome": '    en: "Hi"\n    es: "Activa el doble factor"'}))
+    problems = tree.problems()
+    expect(
+        problems,
+        "content/quizzes/q1.yaml",
+        tree.line("content/quizzes/q1.yaml", "- question:"),
+        "quiz q1: questions[0].explanation (es) says 'doble factor'",
+    )
+    expect(
+        problems,
+        "content/ui.yaml",
+        tree.line("content/ui.yaml", "  welcome:"),
+        "ui.welcome (es) says 'doble factor'",
+    )
+
+
+def test_glossary_file_errors(tree: Tree) -> None:
+    tree.write(
+        "content/glossary.yaml",
+        "glossary:\n  fr:\n    - use: x\n      avoid: [y]\n  es:\n    - use: enlace\n      avoid: []\n"
+        "    - use: celular\n      avoid: [celular]\n    - avoid: [móvil]\n",
+    )
+    problems = tree.problems()
+    rel = "content/glossary.yaml"
+    expect(problems, rel, 2, "glossary: unknown language 'fr' (use en and es)")
+    expect(problems, rel, 7, "glossary.es[0].avoid is empty")
+    expect(problems, rel, 9, "glossary.es[1]: variant 'celular' is part of the term 'celular' itself")
+    expect(problems, rel, 10, "a glossary term is missing 'use'")
+
+
+def test_places_are_checked(tree: Tree) -> None:
+    tree.write(
+        "intents/places.yaml",
+        "places:\n  cues: [vivo en]\n  us: [texas, el paso]\n  mx: [monterrey, El Paso]\n  ca: [toronto]\n",
+    )
+    problems = tree.problems()
+    rel = "intents/places.yaml"
+    expect(problems, rel, 4, "places: 'El Paso' is listed for both us and mx")
+    expect(problems, rel, 5, "unknown key 'ca' in places")
+    tree.write("intents/places.yaml", "places:\n  cues: [vivo en]\n  us: [texas]\n  mx: [Monterrey]\n")
+    kb, problems = tree.load()
+    assert problems == [] and kb.places.names == {"us": ("texas",), "mx": ("monterrey",)}  # folded
+
+
+def test_the_documented_answer_format_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answer example in docs/data-formats.md is valid and shows every answer feature."""
+    from cyberhygiene.data.answers import load_answers
+
+    doc = (ROOT / "docs" / "data-formats.md").read_text("utf-8")
+    section = doc.split("## `content/answers/*.yaml`", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "answers").mkdir()
+    (tmp_path / "answers" / "example.yaml").write_text(example, encoding="utf-8")
+    kb, problems = KnowledgeBase(), []
+    load_answers(tmp_path / "answers", kb, problems)
+    assert problems == []
+    (answer,) = kb.answers.values()
+    assert answer.country and answer.more and answer.checked
+    assert {s.page_langs["es"] for s in answer.sources} == {"en", "es"}
+    assert any(s.country == "us" for s in answer.sources)

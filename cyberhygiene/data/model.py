@@ -1,0 +1,138 @@
+"""The data model: what the loaders build from ``intents/`` and ``content/``. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..yamlsrc import Problem
+
+LANGS: tuple[str, ...] = ("en", "es")
+# Countries an answer can differ by. A user's country is one of these or unknown (None).
+COUNTRIES: tuple[str, ...] = ("us", "mx")
+
+
+class DataError(Exception):
+    """The data folders hold errors; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the data files")
+        self.problems = problems
+
+    def report(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+Localized = dict[str, str]
+
+
+@dataclass(frozen=True)
+class Source:
+    """An official source. ``urls`` maps the reader's language to the address shown to that
+    reader; ``page_langs`` says which language the page at that address is in, so the renderer
+    can tell a reader "(in Spanish)" / "(en inglés)"."""
+
+    title: Localized
+    urls: Localized
+    page_langs: Localized
+    country: str | None = None  # shown only with that country's part of the answer
+
+    @property
+    def url(self) -> str:
+        """The English reader's address (every source has one)."""
+        return self.urls["en"]
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    patterns: dict[str, tuple[str, ...]]
+    keywords: dict[str, tuple[str, ...]]
+    related: tuple[str, ...]
+    quiz: str | None
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    id: str
+    title: Localized
+    text: Localized
+    sources: tuple[Source, ...]
+    checked: str | None
+    path: str
+    line: int
+    # Per-country parts (country -> language -> markup): the channels that differ by country.
+    country: dict[str, Localized] = field(default_factory=dict)
+    # Detail behind a "More" button.
+    more: Localized | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    question: Localized
+    options: dict[str, tuple[str, ...]]
+    answer: int
+    explanation: Localized
+    source: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Quiz:
+    id: str
+    title: Localized
+    description: Localized
+    pass_mark: float
+    questions: tuple[Question, ...]
+    path: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class TopicGroup:
+    id: str
+    title: Localized
+    intents: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Term:
+    """A glossary entry: in ``lang`` say ``use``, never any of ``avoid``."""
+
+    lang: str
+    use: str
+    avoid: tuple[str, ...]
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Places:
+    """Cues that tell where a user is ("vivo en" + "Monterrey"), folded like user text."""
+
+    cues: tuple[str, ...] = ()
+    fillers: tuple[str, ...] = ()
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # country -> place names
+
+
+@dataclass
+class KnowledgeBase:
+    """Everything the bot knows: intents, answers, UI strings, topics, quizzes, lexicon."""
+
+    intents: dict[str, Intent] = field(default_factory=dict)
+    answers: dict[str, Answer] = field(default_factory=dict)
+    ui: dict[str, Localized] = field(default_factory=dict)
+    ui_where: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (path, line)
+    topics: list[TopicGroup] = field(default_factory=list)
+    quizzes: dict[str, Quiz] = field(default_factory=dict)
+    lexicon: dict[str, dict[str, str]] = field(default_factory=dict)
+    out_of_scope: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    glossary: list[Term] = field(default_factory=list)
+    places: Places = field(default_factory=Places)
+
+    def text(self, key: str, lang: str, **values: object) -> str:
+        """A UI string in ``lang`` with ``{placeholders}`` filled (values must be markup-safe)."""
+        entry = self.ui[key]
+        template = entry.get(lang) or entry["en"]
+        return template.format(**values) if values else template
