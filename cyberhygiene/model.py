@@ -53,9 +53,13 @@ CHAR_NGRAMS = (2, 5)
 # of each other on the evaluation sets; 10 was best on eval.yaml).
 C = 10.0
 MAX_ITER = 1000
-# newton-cg reaches the same optimum as lbfgs here in about half the time (1.7M coefficients make
-# lbfgs's own bookkeeping the slow part), deterministically.
-SOLVER = "newton-cg"
+# Solver: on the current patterns and on the larger sets being written (7,600 examples, 48
+# classes) "sag" fits in a third of newton-cg's time and a fifth of lbfgs's (whose own bookkeeping
+# over 2-3 million coefficients is the slow part), with the same predictions on both evaluation
+# sets. Its random order is fixed (RANDOM_STATE), so training is deterministic.
+SOLVER = "sag"
+TOL = 1e-3
+RANDOM_STATE = 0
 # Spelling correction of words the patterns never use: only words of at least this many letters
 # are corrected, only towards words used by at least CORRECTION_MIN_PATTERNS patterns (a typo
 # written once in one pattern must not become a correction target), and only when rapidfuzz's
@@ -133,7 +137,15 @@ def data_hash(kb: KnowledgeBase) -> str:
     the model format and training parameters. Comments and layout of the YAML do not count."""
     payload = {
         "format": MODEL_FORMAT,
-        "params": {"word": WORD_NGRAMS, "char": CHAR_NGRAMS, "C": C, "max_iter": MAX_ITER, "solver": SOLVER},
+        "params": {
+            "word": WORD_NGRAMS,
+            "char": CHAR_NGRAMS,
+            "C": C,
+            "max_iter": MAX_ITER,
+            "solver": SOLVER,
+            "tol": TOL,
+            "seed": RANDOM_STATE,
+        },
         "correction": [MIN_CORRECTABLE, CORRECTION_MIN_PATTERNS, CORRECTION_CUTOFF],
         "intents": {
             iid: {"patterns": i.patterns, "keywords": i.keywords} for iid, i in sorted(kb.intents.items())
@@ -321,7 +333,7 @@ def fit_sklearn(samples: Sequence[Sample]) -> tuple[list[Any], Any]:
     labels = [s.label for s in samples]
     vectorizers = _vectorizers()
     x = hstack([v.fit_transform(texts) for v in vectorizers]).tocsr()
-    clf = LogisticRegression(C=C, max_iter=MAX_ITER, solver=SOLVER)
+    clf = LogisticRegression(C=C, max_iter=MAX_ITER, solver=SOLVER, tol=TOL, random_state=RANDOM_STATE)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         clf.fit(x, labels)
