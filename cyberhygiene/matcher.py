@@ -64,7 +64,6 @@ class Matcher:
         self.model = model
         self.settings = settings
         self.lexicon = lexicon
-        self._oos_index = model.classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in model.classes else -1
 
     @classmethod
     def for_knowledge(

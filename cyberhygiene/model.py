@@ -162,7 +162,7 @@ class _Block:
     """One TF-IDF feature block: vocabulary, idf weights and where its columns start."""
 
     def __init__(self, terms: Sequence[str], idf: FloatArray, offset: int) -> None:
-        self.index = {t: offset + i for i, t in enumerate(terms)}
+        self.local = {t: i for i, t in enumerate(terms)}  # term → column within the block
         self.terms = list(terms)
         self.idf = idf
         self.offset = offset
@@ -224,20 +224,27 @@ class Model:
     # -- prediction -------------------------------------------------------------------------
     def features(self, text: str) -> tuple[npt.NDArray[np.intp], FloatArray]:
         """Column indices and TF-IDF values of ``text`` (normalized and corrected)."""
-        cols: list[int] = []
-        vals: list[float] = []
+        cols: list[npt.NDArray[np.intp]] = []
+        vals: list[FloatArray] = []
         for block, analyzer in zip(self.blocks, ANALYZERS, strict=True):
-            counts = Counter(analyzer(text))
-            b_cols = [block.index[g] for g in counts if g in block.index]
-            if not b_cols:
+            get = block.local.get
+            found: list[int] = []
+            tf: list[int] = []
+            for gram, n in Counter(analyzer(text)).items():
+                col = get(gram)
+                if col is not None:
+                    found.append(col)
+                    tf.append(n)
+            if not found:
                 continue
-            tf = np.array([counts[block.terms[c - block.offset]] for c in b_cols], dtype=np.float64)
-            idx = np.array(b_cols, dtype=np.intp)
-            w = (1.0 + np.log(tf)) * block.idf[idx - block.offset]
+            idx = np.array(found, dtype=np.intp)
+            w = (1.0 + np.log(np.array(tf, dtype=np.float64))) * block.idf[idx]
             w /= math.sqrt(float(w @ w))
-            cols.extend(b_cols)
-            vals.extend(w.tolist())
-        return np.array(cols, dtype=np.intp), np.array(vals, dtype=np.float64)
+            cols.append(idx + block.offset)
+            vals.append(w)
+        if not cols:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64)
+        return np.concatenate(cols), np.concatenate(vals)
 
     def probabilities(self, text: str) -> FloatArray:
         """Class probabilities (aligned with :attr:`classes`) of a normalized, corrected text."""
@@ -424,7 +431,7 @@ def ensure_model(
     others = sorted(model_dir.glob("model-*.npz")) if model_dir.is_dir() else []
     reason = "is stale (the intents changed since it was trained)" if others else "is missing"
     logger.warning(
-        "the intent model %s: training it now (about 10-20 s; `python bot.py train` does this ahead)",
+        "the intent model %s: training it now (a few seconds; `python bot.py train` does this ahead)",
         reason,
     )
     say = progress or (lambda msg: logger.warning("%s", msg))
