@@ -5,7 +5,8 @@ For each message:
 1. normalize it (:mod:`cyberhygiene.normalize`, with the lexicon of the message's language) and
    correct words no pattern uses to the closest word several patterns use ("pasword" → "password");
 2. the model gives a probability to every intent and to "out of scope";
-3. decide (:func:`decide`): decline when "out of scope" is the most likely class and at least
+3. decide (:func:`decide`): a message with no word the patterns use is not understood; otherwise
+   decline when "out of scope" is the most likely class and at least
    ``oos_threshold`` likely; answer the best intent when its probability is at least ``threshold``
    and it leads the runner-up (the second intent, or "out of scope") by ``margin``; otherwise ask
    "Did you mean…?" with the three best guesses.
@@ -41,14 +42,19 @@ class Match:
     oos_score: float = 0.0  # probability of "out of scope", 0-1
 
 
-def decide(ranked: Sequence[tuple[str, float]], oos: float, s: MatchSettings) -> Match:
-    """The decision rule on in-scope intents ``ranked`` best first and the out-of-scope probability."""
+def decide(ranked: Sequence[tuple[str, float]], oos: float, s: MatchSettings, known: bool = True) -> Match:
+    """The decision rule on in-scope intents ``ranked`` best first and the out-of-scope probability.
+    ``known``: whether any word of the message occurs in the training data; a message made only
+    of words the model never saw ("asdkjh qwe") is neither answered nor declined: the bot says it
+    did not understand."""
     alternatives = [(iid, round(p, 4)) for iid, p in ranked[: max(s.max_suggestions, RANKED)]]
     if not ranked:
         return Match(None, 0.0, [], out_of_scope=False, oos_score=round(oos, 4))
     top_id, top = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     score, oos_score = round(top, 4), round(oos, 4)
+    if not known:
+        return Match(None, score, alternatives, oos_score=oos_score)
     if oos >= top and oos >= s.oos_threshold:
         return Match(None, score, alternatives, out_of_scope=True, oos_score=oos_score)
     # the runner-up may be "out of scope": an intent is answered only when it leads that too
@@ -90,16 +96,23 @@ class Matcher:
         probs = self.model.probabilities(query)
         return query, {c: float(p) for c, p in zip(self.model.classes, probs, strict=True)}
 
+    def analyze(self, text: str, lang: str) -> tuple[list[tuple[str, float]], float, bool]:
+        """In-scope intents, most likely first; the probability of "out of scope"; and whether
+        any word of the message is one the training data uses."""
+        query, scores = self.scores(text, lang)
+        oos = scores.pop(OUT_OF_SCOPE, 0.0)
+        known = any(w in self.model.known_words for w in query.split())
+        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])), oos, known
+
     def ranked(self, text: str, lang: str) -> tuple[list[tuple[str, float]], float]:
         """In-scope intents, most likely first, and the probability of "out of scope"."""
-        _, scores = self.scores(text, lang)
-        oos = scores.pop(OUT_OF_SCOPE, 0.0)
-        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])), oos
+        ranked, oos, _ = self.analyze(text, lang)
+        return ranked, oos
 
     def match(self, text: str, lang: str) -> Match:
         """Score ``text`` and decide: an intent, a fallback with guesses, or out of scope."""
-        ranked, oos = self.ranked(text, lang)
-        return decide(ranked, oos, self.settings)
+        ranked, oos, known = self.analyze(text, lang)
+        return decide(ranked, oos, self.settings, known)
 
     def suggestions(self, match: Match) -> list[str]:
         """Up to ``max_suggestions`` guesses worth offering for a fallback."""

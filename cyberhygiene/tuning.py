@@ -43,12 +43,12 @@ class TuneResult:
     checked: Report | None
 
 
-def _ranked(engine: Engine, cases: Sequence[Case]) -> list[tuple[Case, str, list[tuple[str, float]], float]]:
+def _ranked(engine: Engine, cases: Sequence[Case]) -> list[tuple[Case, bool, list[tuple[str, float]], float]]:
     out = []
     for case in cases:
         lang, _ = engine.detect(case.text, NEW_USER, UserPrefs(None, False))
-        ranked, oos = engine.matcher.ranked(case.text, lang)
-        out.append((case, lang, ranked, oos))
+        ranked, oos, known = engine.matcher.analyze(case.text, lang)
+        out.append((case, known, ranked, oos))
     return out
 
 
@@ -65,8 +65,9 @@ def objective_grid(engine: Engine, cases: Sequence[Case]) -> npt.NDArray[np.floa
     m = np.array(GRID["margin"])[None, :, None, None]
     o = np.array(GRID["oos_threshold"])[None, None, :, None]
     # the rule of matcher.decide, for every grid point at once
-    declined = (oos >= top) & (oos >= o)
-    answered = ~declined & (top > oos) & (top >= t) & (top - np.maximum(second, oos) >= m)
+    known = np.array([k for _, k, _, _ in scored])[None, None, None, :]
+    declined = known & (oos >= top) & (oos >= o)
+    answered = known & ~declined & (top > oos) & (top >= t) & (top - np.maximum(second, oos) >= m)
     n_in, n_oos = max(int(in_scope.sum()), 1), max(int((~in_scope).sum()), 1)
     accuracy = (answered & right & in_scope).sum(axis=-1) / n_in
     rejection = (~answered & ~in_scope).sum(axis=-1) / n_oos

@@ -101,3 +101,16 @@ def test_long_message_offers_next_two_topics(shared_engine: Engine) -> None:
     assert match.intent == "lost_device"
     assert m.next_topics(match, long) == [iid for iid, _ in match.alternatives[1:3]]
     assert len(m.next_topics(match, long)) == 2
+
+
+def test_words_the_model_never_saw_are_not_understood_rather_than_declined(shared_engine: Engine) -> None:
+    m = make(shared_engine)
+    for text in ("asdkjh qwe zzz", "xqzv wqrt"):
+        ranked, oos, known = m.analyze(text, "es")
+        assert not known
+        match = m.match(text, "es")
+        assert match.intent is None and not match.out_of_scope
+    # the same probabilities with a known word in them would be decided normally
+    ranked, oos, known = m.analyze("cual es la receta del pozole", "es")
+    assert known and decide(ranked, oos, MatchSettings(), known).out_of_scope
+    assert not decide(ranked, oos, MatchSettings(), known=False).out_of_scope
