@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 OUT_OF_SCOPE = "__out_of_scope__"
 # Bump when the features, the training recipe or the file layout change: older files then
 # count as stale and are retrained.
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 # Inverse regularization strength of the logistic regression (C=3, 10 and 30 scored within a point
@@ -70,6 +70,9 @@ CORRECTION_CUTOFF = 85.0
 
 Progress = Callable[[str], None]
 FloatArray = npt.NDArray[np.float64]
+# Features and coefficients are float32: "sag" fits twice as fast on float32 features, and the
+# stored model and its memory are half the size; prediction adds them up in float64.
+CoefArray = npt.NDArray[np.float32]
 
 
 # -- features ---------------------------------------------------------------------------------
@@ -175,7 +178,7 @@ class Model:
         self,
         classes: Sequence[str],
         blocks: Sequence[tuple[Sequence[str], FloatArray]],
-        coef: FloatArray,  # (n_features, n_classes)
+        coef: CoefArray,  # (n_features, n_classes)
         intercept: FloatArray,  # (n_classes,)
         correction_words: Sequence[str],
         known_words: Iterable[str],
@@ -295,7 +298,7 @@ class Model:
                 return cls(
                     classes=_decode(npz["classes"]),
                     blocks=blocks,
-                    coef=np.ascontiguousarray(npz["coef"], dtype=np.float64),
+                    coef=np.ascontiguousarray(npz["coef"], dtype=np.float32),
                     intercept=npz["intercept"].astype(np.float64),
                     correction_words=_decode(npz["correction_words"]),
                     known_words=_decode(npz["known_words"]),
@@ -326,7 +329,7 @@ def _vectorizers() -> list[Any]:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     return [
-        TfidfVectorizer(analyzer=a, sublinear_tf=True, lowercase=False, dtype=np.float64) for a in ANALYZERS
+        TfidfVectorizer(analyzer=a, sublinear_tf=True, lowercase=False, dtype=np.float32) for a in ANALYZERS
     ]
 
 
@@ -368,7 +371,7 @@ def train_samples(samples: Sequence[Sample], digest: str, progress: Progress | N
     say(f"training: {len(samples)} examples, {len(labels)} classes; fitting (this takes a few seconds)…")
     vectorizers, clf = fit_sklearn(samples)
     blocks = [(list(v.get_feature_names_out()), v.idf_.astype(np.float64)) for v in vectorizers]
-    coef = np.ascontiguousarray(clf.coef_.T, dtype=np.float64)
+    coef = np.ascontiguousarray(clf.coef_.T, dtype=np.float32)
     intercept = clf.intercept_.astype(np.float64)
     if coef.shape[1] == 1:  # two classes: scikit-learn keeps one column; make it a softmax pair
         coef = np.ascontiguousarray(np.hstack([-coef / 2, coef / 2]))

@@ -214,3 +214,20 @@ def test_copy_of_real_data_retrains_when_a_pattern_changes(tmp_path: Path, kb: K
     first = next(line for line in text.splitlines() if line.strip().startswith("- ") and ":" not in line)
     path.write_text(text.replace(first, first + " please", 1), "utf-8")
     assert M.data_hash(load_or_raise(tmp_path / "intents", ROOT / "content")) != M.data_hash(kb)
+
+
+def test_two_classes_are_a_softmax_pair() -> None:
+    """scikit-learn keeps one coefficient column for two classes; the stored model has both."""
+    samples = [
+        M.Sample("reset my password", "pw", "en"),
+        M.Sample("strong password ideas", "pw", "en"),
+        M.Sample("the weather tomorrow", M.OUT_OF_SCOPE, "en"),
+        M.Sample("rain on sunday", M.OUT_OF_SCOPE, "en"),
+    ]
+    vectorizers, clf = M.fit_sklearn(samples)
+    model = M.train_samples(samples, "test")
+    assert model.coef.shape[1] == 2
+    texts = ["my password", "weather", ""]
+    expected = clf.predict_proba(hstack([v.transform(texts) for v in vectorizers]).tocsr())
+    got = np.array([model.probabilities(t) for t in texts])
+    assert np.max(np.abs(got - expected)) < 1e-6
