@@ -1,7 +1,7 @@
 """Command line: ``python bot.py [--intents DIR] [--content DIR] <command>``.
 
 Commands (names are fixed): ``chat``, ``telegram``, ``match``, ``evaluate``, ``validate``,
-``unmatched``, ``stats``.
+``unmatched``, ``stats``, ``train``, ``tune``.
 With no command: Telegram when ``TELEGRAM_BOT_TOKEN`` is set, else ``chat`` with a notice.
 A thin layer over the library, like sqlite-utils' ``cli.py``.
 """
@@ -18,11 +18,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from .config import DEFAULT_CONTENT_DIR, DEFAULT_INTENTS_DIR, ConfigError, Settings, load_settings
-from .knowledge import DataError, load, load_or_raise
+from .config import (
+    DEFAULT_CONTENT_DIR,
+    DEFAULT_INTENTS_DIR,
+    PROJECT_ROOT,
+    ConfigError,
+    Settings,
+    load_settings,
+)
+from .knowledge import DataError, KnowledgeBase, load, load_or_raise
 from .logsafety import configure_logging
 
 logger = logging.getLogger(__name__)
+EVAL_SET = PROJECT_ROOT / "tests" / "data" / "eval.yaml"
+HOLDOUT_SET = PROJECT_ROOT / "tests" / "data" / "holdout.yaml"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,10 +69,31 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("text", nargs="*", help="messages (default: one per line on stdin)")
     match.add_argument("--json", action="store_true", help="one JSON object per message")
 
-    ev = sub.add_parser("evaluate", help="score the matcher on a labelled YAML file")
-    ev.add_argument("file", type=Path, help="YAML list of {text, intent, lang}")
+    ev = sub.add_parser("evaluate", help="score the matcher on a labelled YAML file, or cross-validate it")
+    ev.add_argument("file", type=Path, nargs="?", help="YAML list of {text, intent, lang}")
+    ev.add_argument(
+        "--cv", type=int, metavar="K", help="K-fold cross-validation over the patterns instead of a file"
+    )
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
     ev.add_argument("--report", type=Path, metavar="DIR", help="also write charts and an index.html into DIR")
+
+    sub.add_parser("train", help="train the intent model from intents/ and store it in MODEL_DIR")
+
+    tune = sub.add_parser("tune", help="choose the answer / did-you-mean / decline thresholds")
+    tune.add_argument(
+        "--on",
+        type=Path,
+        default=EVAL_SET,
+        metavar="FILE",
+        help="set to tune on (default: tests/data/eval.yaml)",
+    )
+    tune.add_argument(
+        "--check",
+        type=Path,
+        default=HOLDOUT_SET,
+        metavar="FILE",
+        help="set to check the result on (default: tests/data/holdout.yaml)",
+    )
 
     val = sub.add_parser("validate", help="check every file in intents/ and content/")
     val.add_argument("--strict", action="store_true", help="treat warnings as errors (CI does)")
@@ -101,12 +131,9 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
-def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = None):  # type: ignore[no-untyped-def]
-    from .engine import Engine
-    from .store import open_store
-
+def _knowledge(args: argparse.Namespace) -> KnowledgeBase:
     try:
-        kb = load_or_raise(args.intents, args.content, max_chars=settings.answer_max_chars)
+        return load_or_raise(args.intents, args.content, max_chars=_settings().answer_max_chars)
     except DataError as exc:
         print(exc.report(), file=sys.stderr)
         print(
@@ -114,9 +141,15 @@ def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = 
             file=sys.stderr,
         )
         raise SystemExit(1) from None
+
+
+def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = None):  # type: ignore[no-untyped-def]
+    from .engine import Engine
     from .signals_data import SignalsError
     from .signals_data import load_or_raise as load_signals_or_raise
+    from .store import open_store
 
+    kb = _knowledge(args)
     try:
         signals = load_signals_or_raise(kb, args.content)
     except SignalsError as exc:
@@ -139,7 +172,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     problems = problems + signal_problems
     errors = [p for p in problems if p.severity == "error"]
     if not errors:
-        problems = problems + near_duplicates(kb, _settings().match.threshold)
+        problems = problems + near_duplicates(kb)
     if getattr(args, "strict", False):
         problems = [dataclasses.replace(p, severity="error") for p in problems]
     for problem in sorted(problems):
@@ -171,26 +204,42 @@ def cmd_match(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
                 "intent": p.intent,
                 "score": p.score,
                 "lang": p.lang,
+                "out_of_scope": p.out_of_scope,
+                "oos_score": p.oos_score,
                 "alternatives": [{"intent": i, "score": s} for i, s in p.alternatives],
             }
             print(json.dumps(obj, ensure_ascii=False), file=out)
         else:
-            alts = ", ".join(f"{i} {s:.0f}" for i, s in p.alternatives)
-            print(f"{p.intent or '(fallback)'}\t{p.score:.0f}\t{p.lang}\t{text}\t[{alts}]", file=out)
+            alts = ", ".join(f"{i} {s:.2f}" for i, s in p.alternatives)
+            print(f"{p.intent or '(fallback)'}\t{p.score:.2f}\t{p.lang}\t{text}\t[{alts}]", file=out)
         out.flush()
     return 0
 
 
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def cmd_evaluate(args: argparse.Namespace, out: TextIO) -> int:
     from .evaluation import evaluate, format_report, load_cases
+    from .tuning import cross_validate
 
+    if (args.file is None) == (args.cv is None):
+        print("evaluate needs a FILE or --cv K (not both)", file=sys.stderr)
+        return 2
+    if args.cv is not None and args.cv < 2:
+        print("--cv needs at least 2 folds", file=sys.stderr)
+        return 2
     engine = _engine(args, _settings(), ":memory:")
-    cases, problems = load_cases(args.file)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems and not cases:
-        return 1
-    report = evaluate(engine, cases)
+    if args.cv is not None:
+        report = cross_validate(engine, args.cv, _stderr)
+    else:
+        cases, problems = load_cases(args.file)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems and not cases:
+            return 1
+        report = evaluate(engine, cases)
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2), file=out)
     else:
@@ -260,6 +309,42 @@ def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    import time
+
+    from .model import save_model, train
+    from .normalize import Lexicon
+
+    start = time.perf_counter()
+    kb = _knowledge(args)
+    model = train(kb, Lexicon(kb.lexicon), _stderr)
+    path = save_model(model, settings.model_dir)
+    print(
+        f"trained on {len(kb.intents)} intents in {time.perf_counter() - start:.1f} s: {path} "
+        f"(data hash {model.data_hash[:16]})",
+        file=out,
+    )
+    return 0
+
+
+def cmd_tune(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from .evaluation import load_cases
+    from .tuning import format_tune, tune
+
+    sets = []
+    for path in (args.on, args.check):
+        cases, problems = load_cases(path)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems or not cases:
+            print(f"{path}: no usable cases", file=sys.stderr)
+            return 1
+        sets.append(cases)
+    engine = _engine(args, settings, ":memory:")
+    print(format_tune(tune(engine, sets[0], sets[1])), file=out)
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from .channels.console import ConsoleChat
 
@@ -321,6 +406,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return cmd_unmatched(args, sys.stdout)
     if args.command == "stats":
         return cmd_stats(args, sys.stdout)
+    if args.command == "train":
+        return cmd_train(args, settings, sys.stdout)
+    if args.command == "tune":
+        return cmd_tune(args, settings, sys.stdout)
     if args.command == "chat":
         return cmd_chat(args, settings)
     if args.command == "telegram" or (args.command is None and settings.telegram_token):

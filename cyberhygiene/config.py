@@ -21,6 +21,8 @@ DEFAULT_BOT_API_URL = "https://api.telegram.org/bot"
 # checked date included) must fit in this many characters; `validate` enforces it. Override with
 # the ANSWER_MAX_CHARS environment variable.
 ANSWER_MAX_CHARS = 900
+# Where trained intent models are kept (a build product, gitignored): see README, "Training".
+DEFAULT_MODEL_DIR = PROJECT_ROOT / ".cache"
 
 
 class ConfigError(ValueError):
@@ -29,16 +31,25 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class MatchSettings:
-    """How sure the matcher must be before it answers instead of falling back."""
+    """How sure the matcher must be before it answers, asks back or declines.
 
-    # Score (0-100) the best intent needs to be answered directly.
-    threshold: float = 31.0
-    # If the runner-up is within this many points of the best, ask "Did you mean…?".
-    margin: float = 1.0
-    # Guesses below this score are not offered as "Did you mean…?" choices.
-    suggest_floor: float = 18.0
-    # How many guesses the fallback offers.
+    Scores are the trained model's probabilities (0-1). ``threshold``, ``margin`` and
+    ``oos_threshold`` were chosen by ``python bot.py tune`` on tests/data/eval.yaml (see README,
+    "Understanding messages"); re-run it after the intents change a lot.
+    """
+
+    # Probability the best intent needs to be answered directly.
+    threshold: float = 0.35
+    # ... and how far it must lead the runner-up; otherwise "Did you mean…?".
+    margin: float = 0.10
+    # Decline as out of scope when "out of scope" is the most likely class and at least this likely.
+    oos_threshold: float = 0.10
+    # Guesses (and next topics) below this probability are not offered as buttons.
+    suggest_floor: float = 0.05
+    # How many guesses "Did you mean…?" offers.
     max_suggestions: int = 3
+    # An answered message of at least this many words also offers the next two topics as buttons.
+    long_message_words: int = 9
     # Language detection: log-odds a message needs to decide its own language; below this the
     # user's stored preference (then Telegram's language_code, then English) is used.
     lang_min_confidence: float = 3.0
@@ -63,6 +74,8 @@ class Settings:
     # Every rendered answer fits in this many characters (checked at start-up and by validate).
     answer_max_chars: int = ANSWER_MAX_CHARS
     match: MatchSettings = field(default_factory=MatchSettings)
+    # Folder of trained intent models, one file per data hash (``MODEL_DIR``).
+    model_dir: Path = DEFAULT_MODEL_DIR
     # Live group quizzes: seconds each native quiz poll stays open.
     group_quiz_seconds: int = 30
     # Per-user flood protection: at most `flood_messages` in `flood_window` seconds.
@@ -143,6 +156,13 @@ def _ids(env: Mapping[str, str], name: str) -> frozenset[str]:
     return frozenset(str(int(r)) for r in raw)
 
 
+def _probability(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if value > 1:
+        raise ConfigError(f"{name} is a probability, from 0 to 1, got {value:g}")
+    return value
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read every setting from ``env`` (default: ``os.environ``)."""
     env = os.environ if env is None else env
@@ -162,10 +182,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         bot_username=env.get("BOT_USERNAME", "").strip().lstrip("@") or "CyberHygieneBot",
         answer_max_chars=_int(env, "ANSWER_MAX_CHARS", ANSWER_MAX_CHARS, minimum=200),
         match=MatchSettings(
-            threshold=_float(env, "MATCH_THRESHOLD", defaults.threshold),
-            margin=_float(env, "MATCH_MARGIN", defaults.margin),
-            suggest_floor=_float(env, "MATCH_SUGGEST_FLOOR", defaults.suggest_floor),
+            threshold=_probability(env, "MATCH_THRESHOLD", defaults.threshold),
+            margin=_probability(env, "MATCH_MARGIN", defaults.margin),
+            oos_threshold=_probability(env, "MATCH_OOS_THRESHOLD", defaults.oos_threshold),
+            suggest_floor=_probability(env, "MATCH_SUGGEST_FLOOR", defaults.suggest_floor),
             max_suggestions=_int(env, "MATCH_MAX_SUGGESTIONS", defaults.max_suggestions, 1),
+            long_message_words=_int(env, "MATCH_LONG_MESSAGE_WORDS", defaults.long_message_words, 1),
             lang_min_confidence=_float(env, "LANG_MIN_CONFIDENCE", defaults.lang_min_confidence),
             lang_pinned_confidence=_float(env, "LANG_PINNED_CONFIDENCE", defaults.lang_pinned_confidence),
         ),
@@ -174,6 +196,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         flood_window=_float(env, "FLOOD_WINDOW_SECONDS", 20.0),
         retention_days=_int(env, "RETENTION_DAYS", 180, minimum=1),
         admin_ids=_ids(env, "ADMIN_IDS"),
+        model_dir=Path(env.get("MODEL_DIR", "").strip() or DEFAULT_MODEL_DIR),
     )
     database_path_from_url(settings.database_url)  # fail early on a bad URL
     return settings

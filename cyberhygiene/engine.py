@@ -22,7 +22,7 @@ from .checker import ScamChecker, report_countries
 from .config import DEFAULT_CONTENT_DIR, Settings
 from .knowledge import COUNTRIES, LANGS, Answer, KnowledgeBase
 from .language import LanguageModel
-from .matcher import OUT_OF_SCOPE, Match, Matcher
+from .matcher import Match, Matcher
 from .messages import Choice, Incoming, InlineResult, Reply
 from .normalize import Lexicon, fold
 from .rendering import answer_markup as render_answer
@@ -67,7 +67,8 @@ class Engine:
         self.settings = settings or Settings()
         self.bot_username = self.settings.bot_username
         self.lexicon = Lexicon(kb.lexicon)
-        self.matcher = Matcher(kb, self.settings.match, self.lexicon)
+        # Loads the stored model for this data; trains it first (with a notice) when missing or stale.
+        self.matcher = Matcher.for_knowledge(kb, self.settings.match, self.lexicon, self.settings.model_dir)
         samples: dict[str, list[str]] = {lang: [] for lang in LANGS}
         for intent in kb.intents.values():
             for lang, pats in intent.patterns.items():
@@ -213,7 +214,16 @@ class Engine:
             self.store.count(f"answer.{match.intent}")
             if match.intent == "quiz":
                 return [self.answer(match.intent, lang), *self.quiz.list_quizzes(lang)]
-            return [self.answer(match.intent, lang)]
+            replies = [self.answer(match.intent, lang)]
+            # A long message (a story, a letter) often touches more than one topic: the answer
+            # goes to the clear first one, the next two are one press away.
+            more = self.matcher.next_topics(match, text)
+            if more:
+                buttons = tuple(
+                    Choice(self.title(iid, lang), payloads.make(payloads.ANSWER, iid)) for iid in more
+                )
+                replies.append(Reply(self.text("also_relevant", lang), lang, buttons))
+            return replies
         kind = "declined" if match.out_of_scope else "fallback"
         self.store.log_unanswered(text, lang, kind)
         self.store.count(kind)
@@ -429,10 +439,9 @@ class Engine:
         if query:
             # the words decide the language; otherwise the preference, language_code, English
             lang, _ = self.detect(query, incoming)
-            _, scores = self.matcher.scores(query, lang)
-            scores.pop(OUT_OF_SCOPE, None)
+            ranked, _ = self.matcher.ranked(query, lang)
             floor = self.settings.match.suggest_floor
-            ids = [i for i, s in sorted(scores.items(), key=lambda kv: -kv[1]) if s >= floor][:5]
+            ids = [i for i, s in ranked if s >= floor][:5]
         else:
             lang = self.preferred(incoming)
             ids = [i for g in self.kb.topics for i in g.intents][:8]

@@ -2,7 +2,9 @@
 
 The engine's decisions are reproduced for a brand-new user: the language comes from
 :meth:`Engine.detect` (what the message says, else English), and the intent is what the matcher
-answers (None when the bot would fall back or decline).
+answers (None when the bot would fall back or decline). Every :class:`Prediction` keeps the
+model's three most likely intents and its confidence, so reports can be cut any way
+(:func:`summarize` computes the figures: overall, per language, per length, per intent).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from .engine import Engine
 from .knowledge import LANGS
+from .matcher import Matcher
 from .messages import Incoming
 from .store import UserPrefs
 from .yamlsrc import LList, Problem, load_file
@@ -27,24 +30,94 @@ class Case:
     line: int = 0
 
 
+# Length buckets of the report, by number of words: (label, fewest, most).
+LENGTH_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("<=8 words", 0, 8),
+    ("9-30 words", 9, 30),
+    (">30 words", 31, None),
+)
+
+
+def length_bucket(text: str) -> str:
+    n = len(text.split())
+    for label, lo, hi in LENGTH_BUCKETS:
+        if n >= lo and (hi is None or n <= hi):
+            return label
+    return LENGTH_BUCKETS[-1][0]  # pragma: no cover - the last bucket is open-ended
+
+
 @dataclass(frozen=True)
 class Prediction:
+    """What the bot decided for one case, with the model's ranking behind it."""
+
     case: Case
-    intent: str | None
+    intent: str | None  # the intent answered; None when the bot asked back or declined
     lang: str
-    score: float
-    alternatives: list[tuple[str, float]]
+    score: float  # probability of the best in-scope intent (0-1)
+    alternatives: list[tuple[str, float]]  # in-scope intents, most likely first (at least 3)
+    out_of_scope: bool = False  # declined as out of scope (rather than "Did you mean…?")
+    oos_score: float = 0.0  # probability of "out of scope"
+
+    @property
+    def top3(self) -> list[str]:
+        return [iid for iid, _ in self.alternatives[:3]]
+
+    @property
+    def correct(self) -> bool:
+        """Answered with the right intent (in scope), or not answered at all (out of scope)."""
+        return self.intent == self.case.intent
+
+    @property
+    def in_top3(self) -> bool:
+        return self.case.intent in self.top3
+
+    @property
+    def bucket(self) -> str:
+        return length_bucket(self.case.text)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.case.text,
+            "expected": self.case.intent,
+            "predicted": self.intent,
+            "expected_lang": self.case.lang,
+            "lang": self.lang,
+            "score": self.score,
+            "out_of_scope": self.out_of_scope,
+            "oos_score": self.oos_score,
+            "top3": [{"intent": i, "score": sc} for i, sc in self.alternatives[:3]],
+            "line": self.case.line,
+        }
+
+
+def rates(preds: list[Prediction]) -> dict[str, float]:
+    """top-1 (= in-scope accuracy: answered with the right intent), top-3 (the right intent among
+    the three most likely), out-of-scope rejection (not answered) and language accuracy."""
+    ins = [p for p in preds if p.case.intent is not None]
+    oos = [p for p in preds if p.case.intent is None]
+    return {
+        "cases": float(len(preds)),
+        "in_scope_cases": float(len(ins)),
+        "out_of_scope_cases": float(len(oos)),
+        "in_scope_accuracy": sum(p.correct for p in ins) / len(ins) if ins else 0.0,
+        "top3_accuracy": sum(p.in_top3 for p in ins) / len(ins) if ins else 0.0,
+        "out_of_scope_rejection": sum(p.intent is None for p in oos) / len(oos) if oos else 0.0,
+        "language_accuracy": sum(p.lang == p.case.lang for p in preds) / len(preds) if preds else 0.0,
+    }
 
 
 @dataclass
 class Report:
     predictions: list[Prediction]
     in_scope_accuracy: float = 0.0
+    top3_accuracy: float = 0.0
     out_of_scope_rejection: float = 0.0
     language_accuracy: float = 0.0
     by_language: dict[str, dict[str, float]] = field(default_factory=dict)
+    by_length: dict[str, dict[str, float]] = field(default_factory=dict)
     per_intent: dict[str, dict[str, float]] = field(default_factory=dict)
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
+    title: str = ""
 
     @property
     def misses(self) -> list[Prediction]:
@@ -54,22 +127,14 @@ class Report:
         return {
             "cases": len(self.predictions),
             "in_scope_accuracy": round(self.in_scope_accuracy, 4),
+            "top3_accuracy": round(self.top3_accuracy, 4),
             "out_of_scope_rejection": round(self.out_of_scope_rejection, 4),
             "language_accuracy": round(self.language_accuracy, 4),
             "by_language": self.by_language,
+            "by_length": self.by_length,
             "per_intent": self.per_intent,
             "confusions": [{"expected": e, "predicted": p, "count": n} for e, p, n in self.confusions],
-            "misses": [
-                {
-                    "text": m.case.text,
-                    "expected": m.case.intent,
-                    "predicted": m.intent,
-                    "expected_lang": m.case.lang,
-                    "lang": m.lang,
-                    "score": m.score,
-                }
-                for m in self.misses
-            ],
+            "misses": [m.as_dict() for m in self.misses],
         }
 
 
@@ -112,37 +177,43 @@ def load_cases(path: Path) -> tuple[list[Case], list[Problem]]:
 NEW_USER = Incoming(user_id="evaluate")  # no stored preference, no Telegram language
 
 
-def predict(engine: Engine, text: str) -> Prediction:
-    """What the engine would decide for a brand-new user (same language rules as a chat)."""
+def predict(
+    engine: Engine, text: str, matcher: Matcher | None = None, case: Case | None = None
+) -> Prediction:
+    """What the engine would decide for a brand-new user (same language rules as a chat).
+    ``matcher`` replaces the engine's own (cross-validation trains one per fold)."""
     lang, _ = engine.detect(text, NEW_USER, UserPrefs(None, False))
-    match = engine.matcher.match(text, lang)
-    return Prediction(Case(text, None, lang), match.intent, lang, match.score, match.alternatives)
+    match = (matcher or engine.matcher).match(text, lang)
+    return Prediction(
+        case or Case(text, None, lang),
+        match.intent,
+        lang,
+        match.score,
+        match.alternatives,
+        match.out_of_scope,
+        match.oos_score,
+    )
 
 
-def evaluate(engine: Engine, cases: list[Case]) -> Report:
-    predictions = []
-    for case in cases:
-        p = predict(engine, case.text)
-        predictions.append(Prediction(case, p.intent, p.lang, p.score, p.alternatives))
-    report = Report(predictions)
+def evaluate(engine: Engine, cases: list[Case], matcher: Matcher | None = None) -> Report:
+    return summarize([predict(engine, c.text, matcher, c) for c in cases])
 
-    def rates(preds: list[Prediction]) -> dict[str, float]:
-        ins = [p for p in preds if p.case.intent is not None]
-        oos = [p for p in preds if p.case.intent is None]
-        return {
-            "cases": float(len(preds)),
-            "in_scope_accuracy": sum(p.intent == p.case.intent for p in ins) / len(ins) if ins else 0.0,
-            "out_of_scope_rejection": sum(p.intent is None for p in oos) / len(oos) if oos else 0.0,
-            "language_accuracy": sum(p.lang == p.case.lang for p in preds) / len(preds) if preds else 0.0,
-        }
+
+def summarize(predictions: list[Prediction], title: str = "") -> Report:
+    """Every figure of the report from the per-case predictions."""
+    report = Report(predictions, title=title)
+
+    def rounded(preds: list[Prediction]) -> dict[str, float]:
+        return {k: round(v, 4) for k, v in rates(preds).items()}
 
     overall = rates(predictions)
     report.in_scope_accuracy = overall["in_scope_accuracy"]
+    report.top3_accuracy = overall["top3_accuracy"]
     report.out_of_scope_rejection = overall["out_of_scope_rejection"]
     report.language_accuracy = overall["language_accuracy"]
-    report.by_language = {
-        lang: {k: round(v, 4) for k, v in rates([p for p in predictions if p.case.lang == lang]).items()}
-        for lang in LANGS
+    report.by_language = {lang: rounded([p for p in predictions if p.case.lang == lang]) for lang in LANGS}
+    report.by_length = {
+        label: rounded([p for p in predictions if p.bucket == label]) for label, _, _ in LENGTH_BUCKETS
     }
     labels = sorted(
         {p.case.intent for p in predictions if p.case.intent} | {p.intent for p in predictions if p.intent}
@@ -169,20 +240,34 @@ def evaluate(engine: Engine, cases: list[Case]) -> Report:
     return report
 
 
+def _rate_line(name: str, r: dict[str, float]) -> str:
+    oos = (
+        f"out-of-scope rejection {r['out_of_scope_rejection']:6.1%} of {int(r['out_of_scope_cases'])}"
+        if r["out_of_scope_cases"]
+        else "no out-of-scope cases"
+    )
+    ins = (
+        f"top-1 {r['in_scope_accuracy']:6.1%}, top-3 {r['top3_accuracy']:6.1%} of {int(r['in_scope_cases']):>3}"
+        if r["in_scope_cases"]
+        else "no in-scope cases"
+    )
+    return f"  {name:<11} {int(r['cases']):>4} cases: {ins}; {oos}; language {r['language_accuracy']:.1%}"
+
+
 def format_report(report: Report) -> str:
-    lines = [
+    lines = [report.title] if report.title else []
+    lines += [
         f"cases:                  {len(report.predictions)}",
-        f"in-scope accuracy:      {report.in_scope_accuracy:.1%}",
+        f"in-scope accuracy:      {report.in_scope_accuracy:.1%}   (top-1: answered with the right topic)",
+        f"top-3:                  {report.top3_accuracy:.1%}   (the right topic among the 3 most likely)",
         f"out-of-scope rejection: {report.out_of_scope_rejection:.1%}",
         f"language accuracy:      {report.language_accuracy:.1%}",
         "",
         "by language:",
     ]
-    for lang, r in report.by_language.items():
-        lines.append(
-            f"  {lang}: {int(r['cases'])} cases, in-scope {r['in_scope_accuracy']:.1%}, "
-            f"out-of-scope rejection {r['out_of_scope_rejection']:.1%}, language {r['language_accuracy']:.1%}"
-        )
+    lines += [_rate_line(lang, r) for lang, r in report.by_language.items()]
+    lines += ["", "by length:"]
+    lines += [_rate_line(label, r) for label, r in report.by_length.items() if r["cases"]]
     lines += ["", f"{'intent':<26} {'prec':>6} {'recall':>6} {'f1':>6} {'n':>4}"]
     for label, m in report.per_intent.items():
         lines.append(
@@ -196,6 +281,6 @@ def format_report(report: Report) -> str:
     for miss in misses:
         lang = "" if miss.lang == miss.case.lang else f" [lang {miss.lang}, expected {miss.case.lang}]"
         lines.append(
-            f"  {miss.case.intent or '(out of scope)'} → {miss.intent or '(fallback)'} ({miss.score:.0f}){lang}: {miss.case.text}"
+            f"  {miss.case.intent or '(out of scope)'} → {miss.intent or '(fallback)'} ({miss.score:.2f}){lang}: {miss.case.text}"
         )
     return "\n".join(lines)

@@ -219,5 +219,7 @@ def format_stats(summary: dict[str, Any]) -> str:
     countries = ", ".join(f"{c} {n}" for c, n in summary["countries"].items()) or "(none)"
     lines.append(f"countries chosen: {countries}")
     c = summary["messages_checked"]
-    lines.append(f"messages checked for scams: {c['with_signs']} with warning signs, {c['without_signs']} without")
+    lines.append(
+        f"messages checked for scams: {c['with_signs']} with warning signs, {c['without_signs']} without"
+    )
     return "\n".join(lines)

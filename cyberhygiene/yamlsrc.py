@@ -64,6 +64,11 @@ class LList(list[Any]):
         return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
 
 
+# libyaml's parser when PyYAML was built with it (the wheels are): it parses the data folders
+# about five times faster than the pure-Python one, which is most of the bot's start-up time.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class _Budget(Exception):
     pass
 
@@ -134,7 +139,7 @@ def load_text(text: str, path: str) -> tuple[Any, list[Problem]]:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         return None, [Problem(path, 1, f"file is larger than {MAX_FILE_BYTES:,} bytes")]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except RecursionError:
         return None, [
             Problem(path, 1, f"file refused: nested deeper than the parser can follow (limit {MAX_DEPTH})")

@@ -28,7 +28,12 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def shared_engine(kb: KnowledgeBase) -> Engine:
-    """An engine over an in-memory store, for tests that only match text."""
+    """An engine over an in-memory store, for tests that only match text.
+
+    Building it loads the intent model from MODEL_DIR's default (.cache/ in the checkout) or, when
+    missing or stale, trains and saves it: once per data set. Every later Engine in the session
+    (the ``engine`` fixture, the Telegram harness) reuses the model already loaded in this process,
+    and subprocess tests that depend on this fixture find the file current."""
     return Engine(kb, open_store(":memory:"), Settings())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -57,8 +58,10 @@ def test_values_are_read_and_trimmed() -> None:
         {
             "TELEGRAM_BOT_TOKEN": " 123456:abcdef ",
             "LOG_LEVEL": "debug",
-            "MATCH_THRESHOLD": "42.5",
+            "MATCH_THRESHOLD": "0.425",
+            "MATCH_OOS_THRESHOLD": "1",
             "MATCH_MAX_SUGGESTIONS": "5",
+            "MODEL_DIR": " /srv/models ",
             "TELEGRAM_WEBHOOK_PORT": "8080",
             "BOT_USERNAME": "@MyTestBot",
             "RETENTION_DAYS": "30",
@@ -66,8 +69,10 @@ def test_values_are_read_and_trimmed() -> None:
     )
     assert s.telegram_token == "123456:abcdef"
     assert s.log_level == "DEBUG"
-    assert s.match.threshold == 42.5
+    assert s.match.threshold == 0.425
+    assert s.match.oos_threshold == 1.0
     assert s.match.max_suggestions == 5
+    assert s.model_dir == Path("/srv/models")
     assert s.match.margin == MatchSettings().margin  # untouched
     assert s.webhook_port == 8080
     assert s.bot_username == "MyTestBot"
@@ -127,6 +132,9 @@ def test_good_log_levels(level: str) -> None:
         ("MATCH_THRESHOLD", "high"),
         ("MATCH_THRESHOLD", "30%"),
         ("MATCH_MARGIN", "one"),
+        ("MATCH_THRESHOLD", "42.5"),  # probabilities: 0-1
+        ("MATCH_OOS_THRESHOLD", "1.5"),
+        ("MATCH_LONG_MESSAGE_WORDS", "0"),
         ("FLOOD_WINDOW_SECONDS", "20s"),
         ("TELEGRAM_WEBHOOK_PORT", "eighty"),
         ("TELEGRAM_WEBHOOK_PORT", "0"),

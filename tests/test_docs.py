@@ -41,7 +41,7 @@ def test_every_cli_command_is_documented() -> None:
 def test_every_setting_is_documented() -> None:
     config = (ROOT / "cyberhygiene" / "config.py").read_text("utf-8")
     names = set(re.findall(r'env(?:\.get)?\(\s*"([A-Z_]+)"', config)) | set(
-        re.findall(r'_(?:int|float)\(env, "([A-Z_]+)"', config)
+        re.findall(r'_(?:int|float|probability|port)\(env, "([A-Z_]+)"', config)
     )
     example = (ROOT / ".env.example").read_text("utf-8")
     assert len(names) >= 15

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from cyberhygiene.engine import Engine
-from cyberhygiene.evaluation import Case, evaluate, load_cases
+from cyberhygiene.evaluation import Case, Report, evaluate, load_cases
 from cyberhygiene.knowledge import KnowledgeBase
 from cyberhygiene.normalize import normalize
 
@@ -47,9 +47,15 @@ def _pattern_forms(kb: KnowledgeBase, engine: Engine) -> set[str]:
     return forms
 
 
-@pytest.mark.parametrize("name", ["eval.yaml", "holdout.yaml"])
+STORIES = DATA / "stories.yaml"
+
+
+@pytest.mark.parametrize("name", ["eval.yaml", "holdout.yaml", "stories.yaml"])
 def test_evaluation_sets_do_not_copy_patterns(kb: KnowledgeBase, shared_engine: Engine, name: str) -> None:
-    cases, _ = load_cases(DATA / name)
+    if name == "stories.yaml" and not STORIES.exists():
+        pytest.skip("tests/data/stories.yaml is not written yet")
+    cases, problems = load_cases(DATA / name)
+    assert cases and not problems
     forms = _pattern_forms(kb, shared_engine)
     copied = [c.text for c in cases if normalize(c.text, c.lang, shared_engine.lexicon) in forms]
     assert not copied, f"{name} cases equal to a pattern after normalization: {copied}"
@@ -73,12 +79,48 @@ def test_eval_set_shape(kb: KnowledgeBase, eval_cases: list[Case]) -> None:
     assert all(c.intent in kb.intents for c in in_scope)
 
 
-def test_eval_thresholds_all_intents(shared_engine: Engine, eval_cases: list[Case]) -> None:
+# The targets of issue 9. Measured with the data of 2026-11-28 (before the training data grew):
+# holdout out-of-scope rejection is 90.9% (40 of 44), short of 92%, so that test is expected to
+# fail until the enlarged out-of-scope examples land; then the lead removes the xfail marker. The
+# assertions themselves are the issue's targets and are not to be lowered.
+TARGET_PENDING = pytest.mark.xfail(
+    reason="issue 9 target needs the enlarged training data (measured: holdout out-of-scope rejection 90.9%)",
+    strict=False,
+)
+
+
+def _misses(report: Report) -> str:
+    return "\n".join(f"{m.case.intent} → {m.intent}: {m.case.text}" for m in report.misses[:40])
+
+
+def test_eval_targets(shared_engine: Engine, eval_cases: list[Case]) -> None:
     report = evaluate(shared_engine, eval_cases)
-    misses = "\n".join(f"{m.case.intent} → {m.intent}: {m.case.text}" for m in report.misses[:40])
-    assert report.in_scope_accuracy >= 0.92, misses
-    assert report.out_of_scope_rejection >= 0.90, misses
-    assert report.language_accuracy >= 0.98, misses
+    assert report.in_scope_accuracy >= 0.96, _misses(report)
+    assert report.out_of_scope_rejection >= 0.92, _misses(report)
+    assert report.language_accuracy >= 0.99, _misses(report)
+
+
+@TARGET_PENDING
+def test_holdout_targets(shared_engine: Engine) -> None:
+    """A second independent set, not tuned on, must reach the same targets."""
+    cases, _ = load_cases(DATA / "holdout.yaml")
+    report = evaluate(shared_engine, cases)
+    assert report.in_scope_accuracy >= 0.96, _misses(report)
+    assert report.out_of_scope_rejection >= 0.92, _misses(report)
+    assert report.language_accuracy >= 0.99, _misses(report)
+
+
+@pytest.mark.parametrize("name", ["eval.yaml", "holdout.yaml"])
+def test_no_regression_below_the_old_matcher(shared_engine: Engine, name: str) -> None:
+    """The trained model never does worse than the hand-weighted matcher it replaced did (in-scope,
+    out-of-scope rejection: eval 93.2% / 97.5%, holdout 98.4% / 90.9%), and top-3 holds."""
+    cases, _ = load_cases(DATA / name)
+    report = evaluate(shared_engine, cases)
+    old = {"eval.yaml": (0.932, 0.975), "holdout.yaml": (0.984, 0.909)}[name]
+    assert report.in_scope_accuracy >= old[0], _misses(report)
+    assert report.out_of_scope_rejection >= old[1], _misses(report)
+    assert report.top3_accuracy >= 0.99, _misses(report)
+    assert report.language_accuracy >= 0.99, _misses(report)
 
 
 def test_eval_thresholds_first_twelve_intents(shared_engine: Engine, eval_cases: list[Case]) -> None:
@@ -89,10 +131,38 @@ def test_eval_thresholds_first_twelve_intents(shared_engine: Engine, eval_cases:
     assert report.language_accuracy >= 0.97
 
 
-def test_holdout_generalizes(shared_engine: Engine) -> None:
-    """A second independent set must score close to the first (not tuned on either)."""
-    cases, _ = load_cases(DATA / "holdout.yaml")
+@pytest.mark.skipif(not STORIES.exists(), reason="tests/data/stories.yaml is not written yet")
+def test_stories_targets(shared_engine: Engine) -> None:
+    """Long messages modelled on real public posts (issue 9): top-1 is answered with the right
+    topic; top-3 is the right topic among the three offered."""
+    cases, problems = load_cases(STORIES)
+    assert not problems
     report = evaluate(shared_engine, cases)
-    assert report.in_scope_accuracy >= 0.88
-    assert report.out_of_scope_rejection >= 0.85
-    assert report.language_accuracy >= 0.98
+    assert report.in_scope_accuracy >= 0.85, _misses(report)
+    assert report.top3_accuracy >= 0.97, _misses(report)
+    assert report.out_of_scope_rejection >= 0.85, _misses(report)
+
+
+def test_report_cuts_by_language_and_length(shared_engine: Engine) -> None:
+    cases = [
+        Case("how do I make a strong password", "passwords", "en"),
+        Case("como activo la verificacion en dos pasos", "mfa", "es"),
+        Case(
+            "my grandma got a call from a man who said he was from her bank and asked her to read him "
+            "the code that just came by text message, she did it and now she is worried, what should "
+            "we do first and who do we call",
+            "vishing",
+            "en",
+        ),
+        Case("what is the capital of france", None, "en"),
+    ]
+    report = evaluate(shared_engine, cases)
+    assert [p.bucket for p in report.predictions] == ["<=8 words", "<=8 words", ">30 words", "<=8 words"]
+    assert report.by_length["<=8 words"]["cases"] == 3 and report.by_length["9-30 words"]["cases"] == 0
+    assert report.by_language["es"]["cases"] == 1 and report.by_language["en"]["out_of_scope_cases"] == 1
+    for p in report.predictions:
+        assert len(p.top3) == 3 and 0.0 <= p.score <= 1.0
+        assert p.alternatives == sorted(p.alternatives, key=lambda a: -a[1])
+    assert report.top3_accuracy >= report.in_scope_accuracy
+    as_json = report.as_dict()
+    assert {"top3_accuracy", "by_length", "by_language"} <= set(as_json)

@@ -377,7 +377,7 @@ def test_forget_unknown_user_is_harmless(store: Store) -> None:
 def test_unanswered_log_stores_no_user_id(store: Store, db_path: str) -> None:
     store.log_unanswered("how do I vote online", "en")
     cols = columns(db_path, "unanswered")
-    assert set(cols) == {"id", "text", "lang", "created_at"}
+    assert set(cols) == {"id", "text", "lang", "kind", "created_at"}
     assert not any("user" in c or "chat" in c for c in cols)
     assert store.unanswered() == [("how do I vote online", "en")]
 

@@ -13,6 +13,7 @@ REQUIRED_UI_KEYS: tuple[str, ...] = (
     "welcome",
     "fallback",
     "did_you_mean",
+    "also_relevant",
     "out_of_scope",
     "menu_button",
     "topics_intro",

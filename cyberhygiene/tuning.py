@@ -1,0 +1,154 @@
+"""Choosing the decision thresholds (``tune``) and cross-validating the model (``evaluate --cv``).
+
+``tune`` scores every message of an evaluation set once, then replays the decision rule of
+:func:`cyberhygiene.matcher.decide` for every point of a grid of thresholds (vectorized with
+numpy), keeps the point that maximizes in-scope accuracy + out-of-scope rejection (the two
+failure kinds weigh the same, whatever the mix of cases), and checks it on a second set.
+Ties are broken towards the middle of a plateau: each point also earns a thousandth of the mean
+objective of its grid neighbours, so a threshold that sits on a cliff edge loses to one that
+does not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .config import MatchSettings
+from .engine import Engine
+from .evaluation import NEW_USER, Case, Prediction, Report, predict, summarize
+from .matcher import Matcher
+from .model import OUT_OF_SCOPE, Progress, Sample, train_samples, training_samples
+from .store import UserPrefs
+
+GRID: dict[str, tuple[float, ...]] = {
+    "threshold": tuple(round(x, 2) for x in np.arange(0.05, 0.951, 0.05)),
+    "margin": tuple(round(x, 2) for x in np.arange(0.0, 0.501, 0.05)),
+    "oos_threshold": tuple(round(x, 2) for x in np.arange(0.1, 0.901, 0.05)),
+}
+PLATEAU_WEIGHT = 1e-3
+
+
+@dataclass(frozen=True)
+class TuneResult:
+    settings: MatchSettings
+    objective: float  # in-scope accuracy + out-of-scope rejection on the tuning set, 0-2
+    tuned: Report
+    checked: Report | None
+
+
+def _ranked(engine: Engine, cases: Sequence[Case]) -> list[tuple[Case, bool, list[tuple[str, float]], float]]:
+    out = []
+    for case in cases:
+        lang, _ = engine.detect(case.text, NEW_USER, UserPrefs(None, False))
+        ranked, oos, known = engine.matcher.analyze(case.text, lang)
+        out.append((case, known, ranked, oos))
+    return out
+
+
+def objective_grid(engine: Engine, cases: Sequence[Case]) -> npt.NDArray[np.float64]:
+    """in-scope accuracy + out-of-scope rejection at every point of :data:`GRID`
+    (axes in the order threshold, margin, oos_threshold)."""
+    scored = _ranked(engine, cases)
+    top = np.array([r[0][1] if r else 0.0 for _, _, r, _ in scored])
+    second = np.array([r[1][1] if len(r) > 1 else 0.0 for _, _, r, _ in scored])
+    oos = np.array([o for _, _, _, o in scored])
+    right = np.array([bool(r) and r[0][0] == c.intent for c, _, r, _ in scored])
+    in_scope = np.array([c.intent is not None for c, _, _, _ in scored])
+    t = np.array(GRID["threshold"])[:, None, None, None]
+    m = np.array(GRID["margin"])[None, :, None, None]
+    o = np.array(GRID["oos_threshold"])[None, None, :, None]
+    # the rule of matcher.decide, for every grid point at once
+    known = np.array([k for _, k, _, _ in scored])[None, None, None, :]
+    declined = known & (oos >= top) & (oos >= o)
+    answered = known & ~declined & (top > oos) & (top >= t) & (top - np.maximum(second, oos) >= m)
+    n_in, n_oos = max(int(in_scope.sum()), 1), max(int((~in_scope).sum()), 1)
+    accuracy = (answered & right & in_scope).sum(axis=-1) / n_in
+    rejection = (~answered & ~in_scope).sum(axis=-1) / n_oos
+    result: npt.NDArray[np.float64] = (accuracy + rejection).astype(np.float64)
+    return result
+
+
+def _smoothed(grid: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Each point's objective plus PLATEAU_WEIGHT times the mean over its neighbours (±1 step)."""
+    padded = np.pad(grid, 1, mode="edge")
+    total = np.zeros_like(grid)
+    count = 0
+    for shift in itertools.product((0, 1, 2), repeat=grid.ndim):
+        if shift == (1,) * grid.ndim:
+            continue
+        sl = tuple(slice(s, s + n) for s, n in zip(shift, grid.shape, strict=True))
+        total += padded[sl]
+        count += 1
+    result: npt.NDArray[np.float64] = grid + PLATEAU_WEIGHT * total / count
+    return result
+
+
+def tune(engine: Engine, cases: Sequence[Case], check: Sequence[Case] | None = None) -> TuneResult:
+    grid = objective_grid(engine, cases)
+    best = np.unravel_index(int(np.argmax(_smoothed(grid))), grid.shape)
+    threshold, margin, oos_threshold = (GRID[name][int(i)] for name, i in zip(GRID, best, strict=True))
+    settings = dataclasses.replace(
+        engine.settings.match, threshold=threshold, margin=margin, oos_threshold=oos_threshold
+    )
+    matcher = Matcher(engine.matcher.model, settings, engine.lexicon)
+    tuned = summarize([predict(engine, c.text, matcher, c) for c in cases], "tuning set")
+    checked = summarize([predict(engine, c.text, matcher, c) for c in check], "check set") if check else None
+    return TuneResult(settings, float(grid[best]), tuned, checked)
+
+
+def cross_validate(engine: Engine, folds: int, progress: Progress | None = None) -> Report:
+    """Stratified k-fold cross-validation over the patterns and out-of-scope examples: train on
+    k-1 folds, predict the held-out fold with the engine's decision rule, pool every fold.
+    Keyword cues always stay in training. The language is detected as in a chat (the language
+    model has seen every pattern, which makes that one figure optimistic)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    say = progress or (lambda _msg: None)
+    samples = training_samples(engine.kb, engine.lexicon)
+    keywords = [s for s in samples if s.keyword]
+    pool = [s for s in samples if not s.keyword]
+    labels = [s.label for s in pool]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    predictions: list[Prediction] = []
+    with warnings.catch_warnings():
+        # "The least populated class has only n members": small classes are fine here
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        splits = list(splitter.split(np.zeros(len(pool)), labels))
+    for n, (train_idx, test_idx) in enumerate(splits, start=1):
+        say(f"fold {n}/{folds}: training on {len(train_idx)} examples, testing {len(test_idx)}")
+        train_set: list[Sample] = [pool[i] for i in train_idx] + keywords
+        model = train_samples(train_set, f"cv-{n}")
+        matcher = Matcher(model, engine.settings.match, engine.lexicon)
+        for i in test_idx:
+            s = pool[i]
+            case = Case(s.raw, None if s.label == OUT_OF_SCOPE else s.label, s.lang)
+            predictions.append(predict(engine, s.raw, matcher, case))
+    return summarize(predictions, f"{folds}-fold cross-validation over {len(pool)} patterns")
+
+
+def format_tune(result: TuneResult) -> str:
+    s = result.settings
+    lines = [
+        f"grid: {len(GRID['threshold'])} thresholds x {len(GRID['margin'])} margins x "
+        f"{len(GRID['oos_threshold'])} out-of-scope thresholds; objective = in-scope accuracy + "
+        "out-of-scope rejection",
+        f"best: MATCH_THRESHOLD={s.threshold:g} MATCH_MARGIN={s.margin:g} MATCH_OOS_THRESHOLD={s.oos_threshold:g}"
+        f" (objective {result.objective:.4f})",
+    ]
+    for report in (result.tuned, result.checked):
+        if report is None:
+            continue
+        lines.append(
+            f"  {report.title}: {len(report.predictions)} cases, in-scope {report.in_scope_accuracy:.1%}, "
+            f"top-3 {report.top3_accuracy:.1%}, out-of-scope rejection {report.out_of_scope_rejection:.1%}, "
+            f"language {report.language_accuracy:.1%}"
+        )
+    lines.append("Put these in .env (or in MatchSettings' defaults in cyberhygiene/config.py) to use them.")
+    return "\n".join(lines)
