@@ -39,7 +39,7 @@ class MatchSettings:
     """
 
     # Probability the best intent needs to be answered directly.
-    threshold: float = 0.35
+    threshold: float = 0.30
     # ... and how far it must lead the runner-up; otherwise "Did you mean…?".
     margin: float = 0.10
     # Decline as out of scope when "out of scope" is the most likely class and at least this likely.

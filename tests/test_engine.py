@@ -21,18 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONVERSATIONS = yaml.safe_load((ROOT / "tests" / "data" / "conversations.yaml").read_text("utf-8"))
 
 
-# The trained model answers "what does the bot do" with `help` (probability 0.85; the help
-# patterns include "what do you do" and "what is this bot for"), where this script, written for the
-# old matcher, expects the bot to ask back. tests/data/ is not ours to edit in issue 9's matcher
-# branch: the lead decides whether that turn should read `intent: help`.
-_ASKS_BACK_ON_HELP = pytest.mark.xfail(
-    reason="conversations.yaml expects 'what does the bot do' to ask back; the model answers help",
-    strict=False,
-)
-SCRIPTS = [
-    pytest.param(s, marks=_ASKS_BACK_ON_HELP) if s["name"] == "switching_languages_mid_chat" else s
-    for s in CONVERSATIONS
-]
+SCRIPTS = CONVERSATIONS
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s["name"] for s in CONVERSATIONS])
