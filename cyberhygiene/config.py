@@ -39,11 +39,15 @@ class MatchSettings:
     """
 
     # Probability the best intent needs to be answered directly.
-    threshold: float = 0.30
+    threshold: float = 0.05
     # ... and how far it must lead the runner-up; otherwise "Did you mean…?".
-    margin: float = 0.10
+    margin: float = 0.05
     # Decline as out of scope when "out of scope" is the most likely class and at least this likely.
     oos_threshold: float = 0.10
+    # The out-of-scope probability is multiplied by this before it is compared with the intents':
+    # a prior correction tuned with the thresholds (the out-of-scope class has many more examples
+    # than any intent, which inflates its probability on short in-scope messages).
+    oos_weight: float = 1.4
     # Guesses (and next topics) below this probability are not offered as buttons.
     suggest_floor: float = 0.05
     # How many guesses "Did you mean…?" offers.
@@ -185,6 +189,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             threshold=_probability(env, "MATCH_THRESHOLD", defaults.threshold),
             margin=_probability(env, "MATCH_MARGIN", defaults.margin),
             oos_threshold=_probability(env, "MATCH_OOS_THRESHOLD", defaults.oos_threshold),
+            oos_weight=_float(env, "MATCH_OOS_WEIGHT", defaults.oos_weight),
             suggest_floor=_probability(env, "MATCH_SUGGEST_FLOOR", defaults.suggest_floor),
             max_suggestions=_int(env, "MATCH_MAX_SUGGESTIONS", defaults.max_suggestions, 1),
             long_message_words=_int(env, "MATCH_LONG_MESSAGE_WORDS", defaults.long_message_words, 1),

@@ -6,8 +6,8 @@ For each message:
    correct words no pattern uses to the closest word several patterns use ("pasword" → "password");
 2. the model gives a probability to every intent and to "out of scope";
 3. decide (:func:`decide`): a message with no word the patterns use is not understood; otherwise
-   decline when "out of scope" is the most likely class and at least
-   ``oos_threshold`` likely; answer the best intent when its probability is at least ``threshold``
+   decline when "out of scope" (its probability times ``oos_weight``) is the most likely class
+   and at least ``oos_threshold`` likely; answer the best intent when its probability is at least ``threshold``
    and it leads the runner-up (the second intent, or "out of scope") by ``margin``; otherwise ask
    "Did you mean…?" with the three best guesses.
 
@@ -55,6 +55,7 @@ def decide(ranked: Sequence[tuple[str, float]], oos: float, s: MatchSettings, kn
     score, oos_score = round(top, 4), round(oos, 4)
     if not known:
         return Match(None, score, alternatives, oos_score=oos_score)
+    oos *= s.oos_weight  # the tuned prior correction (see MatchSettings.oos_weight)
     if oos >= top and oos >= s.oos_threshold:
         return Match(None, score, alternatives, out_of_scope=True, oos_score=oos_score)
     # the runner-up may be "out of scope": an intent is answered only when it leads that too

@@ -2,8 +2,12 @@
 
 ``tune`` scores every message of an evaluation set once, then replays the decision rule of
 :func:`cyberhygiene.matcher.decide` for every point of a grid of thresholds (vectorized with
-numpy), keeps the point that maximizes in-scope accuracy + out-of-scope rejection (the two
-failure kinds weigh the same, whatever the mix of cases), and checks it on a second set.
+numpy), keeps the point with the best in-scope accuracy among those that decline at least
+``MIN_REJECTION`` of the out-of-scope messages (the floor the project holds itself to: a person
+with a real problem who gets declined is the costlier mistake, but chit-chat answered with a
+security lecture must stay rare), and checks it on a second set. Where no point reaches the floor,
+in-scope accuracy + out-of-scope rejection is maximized instead. The margin grid starts above 0 so
+that "Did you mean…?" always has a band to live in.
 Ties are broken towards the middle of a plateau: each point also earns a thousandth of the mean
 objective of its grid neighbours, so a threshold that sits on a cliff edge loses to one that
 does not.
@@ -29,16 +33,21 @@ from .store import UserPrefs
 
 GRID: dict[str, tuple[float, ...]] = {
     "threshold": tuple(round(x, 2) for x in np.arange(0.05, 0.951, 0.05)),
-    "margin": tuple(round(x, 2) for x in np.arange(0.0, 0.501, 0.05)),
-    "oos_threshold": tuple(round(x, 2) for x in np.arange(0.1, 0.901, 0.05)),
+    "margin": tuple(round(x, 2) for x in np.arange(0.05, 0.501, 0.05)),
+    "oos_threshold": tuple(round(x, 2) for x in np.arange(0.1, 0.901, 0.1)),
+    "oos_weight": tuple(round(x, 2) for x in np.arange(0.5, 1.501, 0.1)),
 }
 PLATEAU_WEIGHT = 1e-3
+# issue 9's target for out-of-scope rejection is 92%; one point of headroom keeps the chosen
+# thresholds off the cliff edge, so a small change in the data does not drop a set below it.
+MIN_REJECTION = 0.93
+REJECTION_TIEBREAK = 1e-2  # among equally accurate points, prefer the one that declines more
 
 
 @dataclass(frozen=True)
 class TuneResult:
     settings: MatchSettings
-    objective: float  # in-scope accuracy + out-of-scope rejection on the tuning set, 0-2
+    objective: float  # see objective_grid
     tuned: Report
     checked: Report | None
 
@@ -53,26 +62,41 @@ def _ranked(engine: Engine, cases: Sequence[Case]) -> list[tuple[Case, bool, lis
 
 
 def objective_grid(engine: Engine, cases: Sequence[Case]) -> npt.NDArray[np.float64]:
-    """in-scope accuracy + out-of-scope rejection at every point of :data:`GRID`
-    (axes in the order threshold, margin, oos_threshold)."""
+    """The objective at every point of :data:`GRID`: in-scope accuracy (+ a hundredth of the
+    rejection) where out-of-scope rejection reaches ``MIN_REJECTION``, else accuracy + rejection - 2
+    (below every point that reaches it)."""
+    accuracy, rejection = decision_grids(engine, cases)
+    feasible = rejection >= MIN_REJECTION - 1e-12
+    result: npt.NDArray[np.float64] = np.where(
+        feasible, accuracy + REJECTION_TIEBREAK * rejection, accuracy + rejection - 2.0
+    ).astype(np.float64)
+    return result
+
+
+def decision_grids(
+    engine: Engine, cases: Sequence[Case]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """In-scope accuracy and out-of-scope rejection at every point of :data:`GRID`
+    (axes in the order threshold, margin, oos_threshold, oos_weight)."""
     scored = _ranked(engine, cases)
     top = np.array([r[0][1] if r else 0.0 for _, _, r, _ in scored])
     second = np.array([r[1][1] if len(r) > 1 else 0.0 for _, _, r, _ in scored])
-    oos = np.array([o for _, _, _, o in scored])
+    raw_oos = np.array([o for _, _, _, o in scored])
     right = np.array([bool(r) and r[0][0] == c.intent for c, _, r, _ in scored])
     in_scope = np.array([c.intent is not None for c, _, _, _ in scored])
-    t = np.array(GRID["threshold"])[:, None, None, None]
-    m = np.array(GRID["margin"])[None, :, None, None]
-    o = np.array(GRID["oos_threshold"])[None, None, :, None]
+    t = np.array(GRID["threshold"])[:, None, None, None, None]
+    m = np.array(GRID["margin"])[None, :, None, None, None]
+    o = np.array(GRID["oos_threshold"])[None, None, :, None, None]
+    w = np.array(GRID["oos_weight"])[None, None, None, :, None]
+    oos = raw_oos * w
     # the rule of matcher.decide, for every grid point at once
-    known = np.array([k for _, k, _, _ in scored])[None, None, None, :]
+    known = np.array([k for _, k, _, _ in scored])[None, None, None, None, :]
     declined = known & (oos >= top) & (oos >= o)
     answered = known & ~declined & (top > oos) & (top >= t) & (top - np.maximum(second, oos) >= m)
     n_in, n_oos = max(int(in_scope.sum()), 1), max(int((~in_scope).sum()), 1)
-    accuracy = (answered & right & in_scope).sum(axis=-1) / n_in
-    rejection = (~answered & ~in_scope).sum(axis=-1) / n_oos
-    result: npt.NDArray[np.float64] = (accuracy + rejection).astype(np.float64)
-    return result
+    accuracy = ((answered & right & in_scope).sum(axis=-1) / n_in).astype(np.float64)
+    rejection = ((~answered & ~in_scope).sum(axis=-1) / n_oos).astype(np.float64)
+    return accuracy, rejection
 
 
 def _smoothed(grid: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -93,9 +117,15 @@ def _smoothed(grid: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 def tune(engine: Engine, cases: Sequence[Case], check: Sequence[Case] | None = None) -> TuneResult:
     grid = objective_grid(engine, cases)
     best = np.unravel_index(int(np.argmax(_smoothed(grid))), grid.shape)
-    threshold, margin, oos_threshold = (GRID[name][int(i)] for name, i in zip(GRID, best, strict=True))
+    threshold, margin, oos_threshold, oos_weight = (
+        GRID[name][int(i)] for name, i in zip(GRID, best, strict=True)
+    )
     settings = dataclasses.replace(
-        engine.settings.match, threshold=threshold, margin=margin, oos_threshold=oos_threshold
+        engine.settings.match,
+        threshold=threshold,
+        margin=margin,
+        oos_threshold=oos_threshold,
+        oos_weight=oos_weight,
     )
     matcher = Matcher(engine.matcher.model, settings, engine.lexicon)
     tuned = summarize([predict(engine, c.text, matcher, c) for c in cases], "tuning set")
@@ -137,10 +167,11 @@ def format_tune(result: TuneResult) -> str:
     s = result.settings
     lines = [
         f"grid: {len(GRID['threshold'])} thresholds x {len(GRID['margin'])} margins x "
-        f"{len(GRID['oos_threshold'])} out-of-scope thresholds; objective = in-scope accuracy + "
-        "out-of-scope rejection",
+        f"{len(GRID['oos_threshold'])} out-of-scope thresholds x {len(GRID['oos_weight'])} out-of-scope "
+        "weights; objective = in-scope accuracy with out-of-scope rejection >= "
+        f"{MIN_REJECTION:.0%}",
         f"best: MATCH_THRESHOLD={s.threshold:g} MATCH_MARGIN={s.margin:g} MATCH_OOS_THRESHOLD={s.oos_threshold:g}"
-        f" (objective {result.objective:.4f})",
+        f" MATCH_OOS_WEIGHT={s.oos_weight:g} (objective {result.objective:.4f})",
     ]
     for report in (result.tuned, result.checked):
         if report is None:
