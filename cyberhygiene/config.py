@@ -39,15 +39,19 @@ class MatchSettings:
     """
 
     # Probability the best intent needs to be answered directly.
-    threshold: float = 0.05
+    threshold: float = 0.20
     # ... and how far it must lead the runner-up; otherwise "Did you mean…?".
-    margin: float = 0.05
+    margin: float = 0.10
     # Decline as out of scope when "out of scope" is the most likely class and at least this likely.
     oos_threshold: float = 0.10
     # The out-of-scope probability is multiplied by this before it is compared with the intents':
     # a prior correction tuned with the thresholds (the out-of-scope class has many more examples
     # than any intent, which inflates its probability on short in-scope messages).
-    oos_weight: float = 1.4
+    oos_weight: float = 0.6
+    # A message of at most `short_words` words needs at least `short_threshold` to be answered
+    # (a design rule, not tuned: "security" alone should ask back, whatever the model thinks).
+    short_threshold: float = 0.5
+    short_words: int = 2
     # Guesses (and next topics) below this probability are not offered as buttons.
     suggest_floor: float = 0.05
     # How many guesses "Did you mean…?" offers.
@@ -190,6 +194,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             margin=_probability(env, "MATCH_MARGIN", defaults.margin),
             oos_threshold=_probability(env, "MATCH_OOS_THRESHOLD", defaults.oos_threshold),
             oos_weight=_float(env, "MATCH_OOS_WEIGHT", defaults.oos_weight),
+            short_threshold=_probability(env, "MATCH_SHORT_THRESHOLD", defaults.short_threshold),
+            short_words=_int(env, "MATCH_SHORT_WORDS", defaults.short_words, 0),
             suggest_floor=_probability(env, "MATCH_SUGGEST_FLOOR", defaults.suggest_floor),
             max_suggestions=_int(env, "MATCH_MAX_SUGGESTIONS", defaults.max_suggestions, 1),
             long_message_words=_int(env, "MATCH_LONG_MESSAGE_WORDS", defaults.long_message_words, 1),

@@ -217,7 +217,9 @@ class Engine:
             replies = [self.answer(match.intent, lang)]
             # A long message (a story, a letter) often touches more than one topic: the answer
             # goes to the clear first one, the next two are one press away.
-            more = self.matcher.next_topics(match, text)
+            # only real topics (a menu entry): never "thanks" or "greeting" as a next topic
+            on_menu = {i for group in self.kb.topics for i in group.intents}
+            more = [i for i in self.matcher.next_topics(match, text) if i in on_menu][:2]
             if more:
                 buttons = tuple(
                     Choice(self.title(iid, lang), payloads.make(payloads.ANSWER, iid)) for iid in more

@@ -28,7 +28,7 @@ from .normalize import Lexicon, normalize
 
 __all__ = ["OUT_OF_SCOPE", "Match", "Matcher", "decide"]
 # How many in-scope intents a Match carries (the answer, the two next topics, three guesses).
-RANKED = 3
+RANKED = 5  # intents kept in a Match's alternatives (guesses and next topics come from these)
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,19 @@ class Match:
     oos_score: float = 0.0  # probability of "out of scope", 0-1
 
 
-def decide(ranked: Sequence[tuple[str, float]], oos: float, s: MatchSettings, known: bool = True) -> Match:
+def decide(
+    ranked: Sequence[tuple[str, float]],
+    oos: float,
+    s: MatchSettings,
+    known: bool = True,
+    words: int = 1_000,
+) -> Match:
     """The decision rule on in-scope intents ``ranked`` best first and the out-of-scope probability.
     ``known``: whether any word of the message occurs in the training data; a message made only
     of words the model never saw ("asdkjh qwe") is neither answered nor declined: the bot says it
-    did not understand."""
+    did not understand. ``words``: the message's length after normalization; a message of at most
+    ``short_words`` words ("security") needs at least ``short_threshold`` to be answered, because
+    the model is overconfident about a lone word that one intent happens to use."""
     alternatives = [(iid, round(p, 4)) for iid, p in ranked[: max(s.max_suggestions, RANKED)]]
     if not ranked:
         return Match(None, 0.0, [], out_of_scope=False, oos_score=round(oos, 4))
@@ -59,7 +67,8 @@ def decide(ranked: Sequence[tuple[str, float]], oos: float, s: MatchSettings, kn
     if oos >= top and oos >= s.oos_threshold:
         return Match(None, score, alternatives, out_of_scope=True, oos_score=oos_score)
     # the runner-up may be "out of scope": an intent is answered only when it leads that too
-    if top > oos and top >= s.threshold and top - max(second, oos) >= s.margin:
+    threshold = max(s.threshold, s.short_threshold) if words <= s.short_words else s.threshold
+    if top > oos and top >= threshold and top - max(second, oos) >= s.margin:
         return Match(top_id, score, alternatives, oos_score=oos_score)
     return Match(None, score, alternatives, oos_score=oos_score)
 
@@ -113,7 +122,11 @@ class Matcher:
     def match(self, text: str, lang: str) -> Match:
         """Score ``text`` and decide: an intent, a fallback with guesses, or out of scope."""
         ranked, oos, known = self.analyze(text, lang)
-        return decide(ranked, oos, self.settings, known)
+        return decide(ranked, oos, self.settings, known, self.words(text, lang))
+
+    def words(self, text: str, lang: str) -> int:
+        """How many words the message has once normalized (what ``short_words`` counts)."""
+        return len(self.prepare(text, lang).split())
 
     def suggestions(self, match: Match) -> list[str]:
         """Up to ``max_suggestions`` guesses worth offering for a fallback."""
@@ -124,5 +137,6 @@ class Matcher:
         """For a long message that was answered: the next two topics worth offering as buttons."""
         if match.intent is None or len(text.split()) < self.settings.long_message_words:
             return []
-        floor = self.settings.suggest_floor
-        return [iid for iid, sc in match.alternatives[1:RANKED] if sc >= floor]
+        # No probability floor: the issue is "answer the clear first topic, offer the next two",
+        # and a story's second topic is often unlikely for the model yet worth one tap.
+        return [iid for iid, _ in match.alternatives[1:]]

@@ -158,7 +158,7 @@ def test_stats_counts_the_conversation(
     typed = [line for line in SCRIPT if not line.startswith("/")]
     assert s["messages"]["total"] == len(typed)
     assert s["messages"]["en"] + s["messages"]["es"] == len(typed)
-    assert s["fallbacks"] >= 2 and s["declined"] >= 1
+    assert s["fallbacks"] + s["declined"] >= 3 and s["declined"] >= 1  # gibberish x2, pozole, weather
     assert s["fallbacks"] + s["declined"] + sum(s["answers"].values()) == len(typed)
     assert s["fallback_rate"] == pytest.approx(s["fallbacks"] / len(typed), abs=1e-3)
     assert s["quizzes"]["basics"]["started"] == 1 and s["quizzes"]["basics"]["finished"] == 1

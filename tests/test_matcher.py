@@ -39,7 +39,11 @@ def test_thresholds_come_from_settings(shared_engine: Engine) -> None:
     assert make(shared_engine).match("how do I make a strong password", "en").intent == "passwords"
     # "security" alone is too vague for the default settings, but a zero threshold answers it
     assert make(shared_engine).match("security", "en").intent is None
-    assert make(shared_engine, threshold=0.0, margin=0.0).match("security", "en").intent is not None
+    assert (
+        make(shared_engine, threshold=0.0, margin=0.0).match("security", "en").intent is None
+    )  # short floor
+    zero = make(shared_engine, threshold=0.0, margin=0.0, short_threshold=0.0)
+    assert zero.match("security", "en").intent is not None
 
 
 def test_close_runner_up_means_a_question_back_with_three_guesses(shared_engine: Engine) -> None:
@@ -86,10 +90,21 @@ def test_empty_or_punctuation_only_message(shared_engine: Engine) -> None:
 def test_decision_rule(
     ranked: list[tuple[str, float]], oos: float, expected: tuple[str | None, bool]
 ) -> None:
-    settings = MatchSettings(threshold=0.4, margin=0.05, oos_threshold=0.6)
+    settings = MatchSettings(threshold=0.4, margin=0.05, oos_threshold=0.6, oos_weight=1.0)
     match = decide(ranked, oos, settings)
     assert (match.intent, match.out_of_scope) == expected
     assert match.score == ranked[0][1] and match.oos_score == oos
+
+
+def test_out_of_scope_weight_and_short_message_floor() -> None:
+    ranked = [("a", 0.45), ("b", 0.1)]
+    s = MatchSettings(threshold=0.4, margin=0.05, oos_threshold=0.1, oos_weight=1.0, short_threshold=0.5)
+    assert decide(ranked, 0.5, s).out_of_scope  # 0.5 >= 0.45: declined
+    weighted = dataclasses.replace(s, oos_weight=0.6)  # 0.3 < 0.45, and 0.45 - 0.3 >= margin
+    assert decide(ranked, 0.5, weighted).intent == "a"
+    assert decide(ranked, 0.1, s, words=2).intent is None  # 0.45 < the short floor of 0.5
+    assert decide(ranked, 0.1, s, words=3).intent == "a"
+    assert decide(ranked, 0.1, dataclasses.replace(s, short_words=0), words=1).intent == "a"
 
 
 def test_long_message_offers_next_two_topics(shared_engine: Engine) -> None:
@@ -99,8 +114,8 @@ def test_long_message_offers_next_two_topics(shared_engine: Engine) -> None:
     assert m.next_topics(m.match(short, "en"), short) == []
     match = m.match(long, "en")
     assert match.intent == "lost_device"
-    assert m.next_topics(match, long) == [iid for iid, _ in match.alternatives[1:3]]
-    assert len(m.next_topics(match, long)) == 2
+    assert m.next_topics(match, long) == [iid for iid, _ in match.alternatives[1:]]
+    assert len(m.next_topics(match, long)) >= 2
 
 
 def test_words_the_model_never_saw_are_not_understood_rather_than_declined(shared_engine: Engine) -> None:
