@@ -1,6 +1,7 @@
 """Command line: ``python bot.py [--intents DIR] [--content DIR] <command>``.
 
-Commands (names are fixed): ``chat``, ``telegram``, ``match``, ``evaluate``, ``validate``.
+Commands (names are fixed): ``chat``, ``telegram``, ``match``, ``evaluate``, ``validate``,
+``backup``.
 With no command: Telegram when ``TELEGRAM_BOT_TOKEN`` is set, else ``chat`` with a notice.
 A thin layer over the library, like sqlite-utils' ``cli.py``.
 """
@@ -11,12 +12,15 @@ import argparse
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from .config import DEFAULT_CONTENT_DIR, DEFAULT_INTENTS_DIR, ConfigError, Settings, load_settings
+from .dbtools import DatabaseProblem
+from .dbtools import check as check_database
 from .knowledge import DataError, load, load_or_raise
 from .logsafety import configure_logging
 
@@ -63,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the report as JSON")
 
     sub.add_parser("validate", help="check every file in intents/ and content/")
+
+    bk = sub.add_parser("backup", help="copy the live database to FILE (safe while the bot runs)")
+    bk.add_argument("file", type=Path, help="the new backup file (must not exist)")
     return parser
 
 
@@ -87,8 +94,29 @@ def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = 
             file=sys.stderr,
         )
         raise SystemExit(1) from None
-    store = open_store(db_path or settings.database_path)
+    path = db_path or settings.database_path
+    try:
+        check_database(path, settings.db_min_free_mb)
+        store = open_store(path, settings.db_busy_timeout)
+    except DatabaseProblem as exc:
+        print(f"refusing to start: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except (sqlite3.Error, OSError, RuntimeError) as exc:
+        print(f"refusing to start: database {path}: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     return Engine(kb, store, settings)
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from .dbtools import backup
+
+    try:
+        pages = backup(settings.database_path, str(args.file))
+    except DatabaseProblem as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {settings.database_path} to {args.file} ({pages} pages, quick_check ok)", file=out)
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
@@ -213,6 +241,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return cmd_evaluate(args, sys.stdout)
     if args.command == "chat":
         return cmd_chat(args, settings)
+    if args.command == "backup":
+        return cmd_backup(args, settings, sys.stdout)
     if args.command == "telegram" or (args.command is None and settings.telegram_token):
         return cmd_telegram(args, settings)
     print(

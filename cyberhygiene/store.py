@@ -268,20 +268,6 @@ class Store:
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.close()
 
-    def backup(self, target: str) -> int:
-        """A consistent copy of the live database in ``target`` (SQLite's online backup API),
-        safe while the bot runs; returns the number of pages copied."""
-        if self.path == ":memory:":
-            raise ValueError("an in-memory database cannot be backed up")
-        dest = sqlite3.connect(target)
-        try:
-            with self._reader() as db:
-                db.backup(dest)
-            row = dest.execute("PRAGMA page_count").fetchone()
-            return int(row[0]) if row else 0
-        finally:
-            dest.close()
-
     # -- users ----------------------------------------------------------------------------
     def get_prefs(self, user_id: str) -> UserPrefs:
         row = self._one("SELECT lang, lang_pinned FROM users WHERE user_id = ?", (user_id,))

@@ -77,7 +77,7 @@ async def running_bot(
         telegram_token=fake.token,
         bot_api_url=fake.base_url,
         database_url=str(tmp_path / "bot.sqlite3"),
-        **{"flood_messages": 10_000, **settings_kw},
+        **{"flood_messages": 10_000, "flood_presses": 10_000, **settings_kw},
     )
     store = open_store(settings.database_path)
     engine = Engine(kb, store, settings)
@@ -87,20 +87,20 @@ async def running_bot(
     await channel._post_init(app)
     await app.start()
     assert app.updater is not None
-    if webhook:
+    server = None
+    if webhook:  # the bot's own webhook server (cyberhygiene/channels/webhook.py), as in production
         port = free_port()
-        await app.updater.start_webhook(
-            listen="127.0.0.1",
-            port=port,
-            url_path="hook",
-            webhook_url=f"http://127.0.0.1:{port}/hook",
-            secret_token=settings.webhook_secret,
+        server = await channel.start_webhook(
+            f"http://127.0.0.1:{port}/hook", "127.0.0.1", port, settings.webhook_secret
         )
+        fake.deliver_to_webhook = True
     else:
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
     try:
         yield Running(fake, channel, engine, store, settings)
     finally:
+        if server is not None:
+            server.stop()
         with contextlib.suppress(Exception):
             await app.updater.stop()
         await app.stop()

@@ -50,7 +50,9 @@ class UpdateHandler(tornado.web.RequestHandler):
         self._refused = True
         logger.debug("webhook: refused a request (%d: %s)", status, why)
         self.set_status(status)
-        self.finish()  # tornado closes the connection instead of reading the rest of the body
+        # The rest of the body is not read: tornado closes the connection, and says so.
+        self.set_header("Connection", "close")
+        self.finish()
 
     def prepare(self) -> None:
         if self.request.method != "POST":
