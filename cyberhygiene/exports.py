@@ -5,8 +5,8 @@ A spreadsheet takes a cell as a formula when it starts with ``=``, ``+``, ``-`` 
 full-width ``＝`` that it folds to ``=``. A CSV opened with ``;`` or ``|`` as the separator also
 splits ``a;=1+1`` into two cells. So a cell is escaped when, after Unicode NFKC normalization,
 any piece of it (split at ``;``, ``,``, ``|``, tabs and line breaks), with spaces and invisible
-characters trimmed, starts with one of those characters. Escaping prefixes an apostrophe, which
-spreadsheets show as text and do not evaluate; the text itself is kept as it was.
+characters trimmed, starts with one of those characters. Escaping prefixes an apostrophe (to the
+cell and to each such piece), which spreadsheets show as text and do not evaluate.
 """
 
 from __future__ import annotations
@@ -34,5 +34,23 @@ def is_formula_like(value: str) -> bool:
 
 
 def safe_cell(value: str) -> str:
-    """``value`` ready for a spreadsheet cell: prefixed with ``'`` when it looks like a formula."""
-    return "'" + value if value and is_formula_like(value) else value
+    """``value`` ready for a spreadsheet cell: prefixed with ``'`` when it looks like a formula,
+    and every inner piece that starts like one (``a;=1+1``, ``x\t=1``) gets its own ``'``, so
+    no separator a spreadsheet might split on exposes a formula."""
+    if not value or not is_formula_like(value):
+        return value
+    out = ["'"]
+    at_piece_start = True
+    for ch in value:
+        norm = unicodedata.normalize("NFKC", ch)
+        if at_piece_start:
+            if not norm.strip() or ch in _INVISIBLE:
+                out.append(ch)
+                continue
+            if norm[:1] in FORMULA_START and len(out) > 1:
+                out.append("'")
+            at_piece_start = False
+        out.append(ch)
+        if _PIECES.match(norm):
+            at_piece_start = True
+    return "".join(out)

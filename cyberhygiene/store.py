@@ -172,6 +172,7 @@ class Store:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
         self._local = threading.local()
         self._closed = False
         self._db = self._connect()
@@ -202,7 +203,7 @@ class Store:
         if db is None:
             db = self._connect()
             self._local.db = db
-            with self._lock:
+            with self._readers_lock:  # not self._lock: a blocked writer holds that one
                 self._readers.append(db)
         yield db
 
@@ -260,7 +261,9 @@ class Store:
             if self._closed:
                 return
             self._closed = True
-            for reader in self._readers:
+            with self._readers_lock:
+                readers = list(self._readers)
+            for reader in readers:
                 with contextlib.suppress(sqlite3.Error):
                     reader.close()
             self._readers.clear()

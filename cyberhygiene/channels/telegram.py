@@ -70,6 +70,7 @@ from .. import markup, payloads
 from ..config import Settings
 from ..engine import Engine
 from ..intake import Intake
+from ..knowledge import LANGS
 from ..logsafety import register_secret
 from ..messages import Choice, Incoming, PollAnswer, Reply
 from ..store import UserPrefs
@@ -564,7 +565,7 @@ class TelegramChannel:
             logger.exception("could not end the group quiz in chat %s", chat_id)
             return
         if notify and game is not None:
-            lang = game.lang
+            lang = game.lang if game.lang in LANGS else "en"  # the row may be what failed
             with contextlib.suppress(Exception):
                 await self.send(int(chat_id), [Reply(self.engine.text("group_quiz_failed", lang), lang)])
 
