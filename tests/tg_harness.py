@@ -112,7 +112,11 @@ async def running_bot(
 
 
 async def start_bot_process(
-    fake: FakeBotAPI, db: Path, log_level: str = "WARNING", command: tuple[str, ...] = ("telegram",)
+    fake: FakeBotAPI,
+    db: Path,
+    log_level: str = "WARNING",
+    command: tuple[str, ...] = ("telegram",),
+    extra_env: dict[str, str] | None = None,
 ) -> asyncio.subprocess.Process:
     """`python bot.py telegram` (or ``command``) in a real child process, talking to ``fake``."""
     env = {
@@ -121,6 +125,7 @@ async def start_bot_process(
         "TELEGRAM_BOT_API_URL": fake.base_url,
         "DATABASE_URL": f"sqlite:///{db}",
         "LOG_LEVEL": log_level,
+        **(extra_env or {}),
     }
     return await asyncio.create_subprocess_exec(
         sys.executable,
