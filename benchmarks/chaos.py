@@ -87,7 +87,9 @@ def expected_prefixes() -> list[str]:
     return prefixes
 
 
-async def start_bot(fake: FakeBotAPI, root: Path, db: Path, command: tuple[str, ...]) -> asyncio.subprocess.Process:
+async def start_bot(
+    fake: FakeBotAPI, root: Path, db: Path, command: tuple[str, ...]
+) -> asyncio.subprocess.Process:
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": fake.token,
@@ -236,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     modes = ["polling", "webhook"] if args.mode == "both" else [args.mode]
     failed = False
     for mode in modes:
-        r = asyncio.run(run(mode, args.users, args.messages, args.kills, args.root.resolve(), args.seed, args.pace))
+        r = asyncio.run(
+            run(mode, args.users, args.messages, args.kills, args.root.resolve(), args.seed, args.pace)
+        )
         print(report(r), flush=True)
         failed |= r.lost > 0 or r.dup_confirmed > 0
     return 1 if failed else 0

@@ -79,7 +79,7 @@ async def running_bot(
         database_url=str(tmp_path / "bot.sqlite3"),
         **{"flood_messages": 10_000, "flood_presses": 10_000, **settings_kw},
     )
-    store = open_store(settings.database_path)
+    store = open_store(settings.database_path, settings.db_busy_timeout)
     engine = Engine(kb, store, settings)
     channel = TelegramChannel(engine, settings)
     app = channel.build()
