@@ -170,7 +170,7 @@ class Intake:
                     break
             stopping = batch.stop
             self._write(batch)
-            if not stopping and time.time() - self._last_prune > PRUNE_EVERY:
+            if time.time() - self._last_prune > PRUNE_EVERY:
                 self._prune()
 
     def _write(self, batch: _Batch) -> None:

@@ -144,6 +144,7 @@ async def test_webhook_refuses_big_bodies_before_reading_them_and_checks_the_sec
         with_secret = head + "X-Telegram-Bot-Api-Secret-Token: s3cret-token\r\n"
         assert " 413 " in await _raw_request(port, with_secret + f"Content-Length: {big}\r\n\r\n")
         assert " 403 " in await _raw_request(port, head + f"Content-Length: {big}\r\n\r\n")
+        assert await bot.fake.post_raw_to_webhook(b"{" + b" " * (1024 * 1024) + b"}", "s3cret-token") == 413
         assert await bot.fake.post_raw_to_webhook(b"{not json", "s3cret-token") == 400
         assert await bot.fake.post_raw_to_webhook(b'{"update_id": "x"}', "s3cret-token") == 400
         assert await bot.fake.post_raw_to_webhook(b"[1, 2]", "s3cret-token") == 400

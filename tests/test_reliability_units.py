@@ -275,3 +275,30 @@ def test_backup_is_a_consistent_copy_while_the_database_is_open(tmp_path: Path) 
         assert conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 401
     again = _run_bot(db, "backup", str(copy))
     assert again.returncode == 1 and "already exists" in again.stderr
+
+
+# -- finding 1 (journal part): what is stored, confirmed, replayed and pruned -------------------------
+async def test_intake_confirms_only_stored_updates_and_replays_unfinished_ones(db_path: str) -> None:
+    from cyberhygiene.intake import Intake
+
+    store = open_store(db_path)
+    intake = Intake(store)
+    assert await intake.start() == []
+    assert intake.accept([(41, '{"update_id": 41}'), (42, '{"update_id": 42}')]) == [41, 42]
+    assert intake.offset() in {41, 43}  # 41 while not stored yet, then past the batch
+    await intake.stored([41, 42])
+    assert intake.offset() == 43
+    assert intake.accept([(42, '{"update_id": 42}')]) == [], "a re-delivered update is dropped"
+    intake.done(41)
+    await intake.close()
+    with sqlite3.connect(db_path) as conn:
+        rows = dict(conn.execute("SELECT update_id, body FROM updates").fetchall())
+    assert rows == {41: None, 42: '{"update_id": 42}'}, "a handled update keeps no body"
+
+    again = Intake(store, keep_done=0.0)  # a restart; handled rows are forgotten at once
+    assert await again.start() == [(42, '{"update_id": 42}')], "the unfinished one comes back"
+    assert again.accept([(41, "{}"), (42, "{}")]) == [], "known ids are not handled twice"
+    again.done(42)
+    await again.close()
+    assert store.journal_ids() == set(), "pruned once done"
+    store.close()

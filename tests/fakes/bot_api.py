@@ -37,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import io
 import itertools
 import json
 import logging
@@ -2516,8 +2517,11 @@ class FakeBotAPI:
         sent = {"Content-Type": "application/json", **(headers or {})}
         if secret is not None:
             sent["X-Telegram-Bot-Api-Secret-Token"] = secret
+        data: bytes | io.BytesIO = (
+            io.BytesIO(body) if len(body) > 512 * 1024 else body
+        )  # aiohttp warns on big bytes
         async with self._session.post(
-            self.webhook_url, data=body, headers=sent, timeout=aiohttp.ClientTimeout(total=15)
+            self.webhook_url, data=data, headers=sent, timeout=aiohttp.ClientTimeout(total=15)
         ) as response:
             await response.read()
             return response.status
