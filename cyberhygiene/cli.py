@@ -1,7 +1,7 @@
 """Command line: ``python bot.py [--intents DIR] [--content DIR] <command>``.
 
 Commands (names are fixed): ``chat``, ``telegram``, ``match``, ``evaluate``, ``validate``,
-``unmatched``, ``stats``, ``train``, ``tune``.
+``unmatched``, ``stats``, ``train``, ``tune``, ``backup``.
 With no command: Telegram when ``TELEGRAM_BOT_TOKEN`` is set, else ``chat`` with a notice.
 A thin layer over the library, like sqlite-utils' ``cli.py``.
 """
@@ -13,6 +13,7 @@ import dataclasses
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,8 @@ from .config import (
     Settings,
     load_settings,
 )
+from .dbtools import DatabaseProblem
+from .dbtools import check as check_database
 from .knowledge import DataError, KnowledgeBase, load, load_or_raise
 from .logsafety import configure_logging
 
@@ -110,6 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser("stats", help="aggregate use: messages, answers, fallbacks, quizzes, sessions")
     st.add_argument("--since", type=_positive, default=30, metavar="DAYS", help="last DAYS days (30)")
     st.add_argument("--json", action="store_true", help="print as JSON")
+
+    bk = sub.add_parser("backup", help="copy the live database to FILE (safe while the bot runs)")
+    bk.add_argument("file", type=Path, help="the new backup file (must not exist)")
     return parser
 
 
@@ -159,8 +165,29 @@ def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = 
             file=sys.stderr,
         )
         raise SystemExit(1) from None
-    store = open_store(db_path or settings.database_path)
+    path = db_path or settings.database_path
+    try:
+        check_database(path, settings.db_min_free_mb)
+        store = open_store(path, settings.db_busy_timeout)
+    except DatabaseProblem as exc:
+        print(f"refusing to start: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except (sqlite3.Error, OSError, RuntimeError) as exc:
+        print(f"refusing to start: database {path}: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     return Engine(kb, store, settings, signals=signals)
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from .dbtools import backup
+
+    try:
+        pages = backup(settings.database_path, str(args.file))
+    except DatabaseProblem as exc:
+        print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"backed up {settings.database_path} to {args.file} ({pages} pages, quick_check ok)", file=out)
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
@@ -412,6 +439,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return cmd_tune(args, settings, sys.stdout)
     if args.command == "chat":
         return cmd_chat(args, settings)
+    if args.command == "backup":
+        return cmd_backup(args, settings, sys.stdout)
     if args.command == "telegram" or (args.command is None and settings.telegram_token):
         return cmd_telegram(args, settings)
     print(

@@ -86,9 +86,15 @@ class Settings:
     model_dir: Path = DEFAULT_MODEL_DIR
     # Live group quizzes: seconds each native quiz poll stays open.
     group_quiz_seconds: int = 30
-    # Per-user flood protection: at most `flood_messages` in `flood_window` seconds.
+    # Per-user flood protection: at most `flood_messages` typed messages and `flood_presses`
+    # button presses in `flood_window` seconds (a quick quiz taker presses two buttons a question).
     flood_messages: int = 12
+    flood_presses: int = 40
     flood_window: float = 20.0
+    # Seconds a database write waits for another process's lock before failing (reads never wait).
+    db_busy_timeout: float = 90.0
+    # The bot refuses to start with less free disk space than this next to its database.
+    db_min_free_mb: int = 50
     # Finished quiz attempts and unanswered-question logs older than this are purged.
     retention_days: int = 180
     # Telegram user ids (as text) who get the maintainers' /stats and /unmatched commands.
@@ -204,7 +210,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         group_quiz_seconds=_int(env, "GROUP_QUIZ_SECONDS", 30, minimum=5),
         flood_messages=_int(env, "FLOOD_MESSAGES", 12, minimum=1),
+        flood_presses=_int(env, "FLOOD_PRESSES", 40, minimum=1),
         flood_window=_float(env, "FLOOD_WINDOW_SECONDS", 20.0),
+        db_busy_timeout=_float(env, "DB_BUSY_TIMEOUT", 90.0),
+        db_min_free_mb=_int(env, "DB_MIN_FREE_MB", 50),
         retention_days=_int(env, "RETENTION_DAYS", 180, minimum=1),
         admin_ids=_ids(env, "ADMIN_IDS"),
         model_dir=Path(env.get("MODEL_DIR", "").strip() or DEFAULT_MODEL_DIR),

@@ -131,9 +131,9 @@ class Engine:
         incoming = _sanitized(incoming)
         if incoming.poll_answer is not None:
             return self.quiz.group_vote(incoming)
-        # Flood protection counts typed messages: button presses are bounded by what the bot
-        # showed, and a quick quiz taker presses many of them.
-        if incoming.payload is None and self._flooded(incoming):
+        # Flood protection counts typed messages and, with a higher allowance (a quick quiz
+        # taker presses many buttons), button presses.
+        if self._flooded(incoming):
             with self._flood_lock:
                 if incoming.user_id in self._flood_noticed:
                     return []
@@ -160,7 +160,10 @@ class Engine:
     def _flooded_locked(self, incoming: Incoming) -> bool:
         now = self._clock()
         window = self.settings.flood_window
-        recent = self._recent[incoming.user_id]
+        pressed = incoming.payload is not None
+        key = f"{incoming.user_id}\x00press" if pressed else incoming.user_id
+        limit = self.settings.flood_presses if pressed else self.settings.flood_messages
+        recent = self._recent[key]
         while recent and now - recent[0] > window:
             recent.popleft()
         noticed = self._flood_noticed.get(incoming.user_id)
@@ -170,7 +173,7 @@ class Engine:
         if len(self._recent) > 10_000:  # keep memory bounded under many users
             for uid in [u for u, q in self._recent.items() if not q or now - q[-1] > window]:
                 del self._recent[uid]
-        return len(recent) > self.settings.flood_messages
+        return len(recent) > limit
 
     # -- free text --------------------------------------------------------------------------
     def _on_text(self, incoming: Incoming, text: str) -> list[Reply]:

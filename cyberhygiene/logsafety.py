@@ -15,12 +15,21 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+_REGISTERED: set[str] = set()  # secrets made at run time (a generated webhook secret)
+
+
+def register_secret(secret: str) -> None:
+    """Add a secret every :class:`RedactingFilter` removes from now on."""
+    if secret:
+        _REGISTERED.add(secret)
+
+
 TOKEN_SHAPE = re.compile(r"\b\d{5,16}:[A-Za-z0-9_-]{20,}")
 REDACTED = "[REDACTED]"
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    for secret in secrets:
+    for secret in [*secrets, *_REGISTERED]:
         if secret:
             text = text.replace(secret, REDACTED)
     return TOKEN_SHAPE.sub(REDACTED, text)
@@ -65,8 +74,10 @@ def configure_logging(
     root.setLevel(level)
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    # At DEBUG, python-telegram-bot logs every Bot API call with its parameters and result: the
-    # users' messages (including those sent to the scam checker, which are never to be logged)
-    # and the bot's replies quoting them. Its own debug lines stay off whatever the level.
-    logging.getLogger("telegram").setLevel(max(logging.INFO, root.getEffectiveLevel()))
+    # python-telegram-bot logs whole updates and request parameters at DEBUG (messages, names,
+    # user ids): keep it at INFO even when we debug, so DEBUG holds as little personal data as
+    # possible (see README, "Logs and privacy"); the messages sent to the scam checker, which
+    # are never to be logged, stay out of the logs at every level.
+    numeric = logging.getLevelName(level) if isinstance(level, str) else int(level)
+    logging.getLogger("telegram").setLevel(max(logging.INFO, numeric if isinstance(numeric, int) else 0))
     return handler

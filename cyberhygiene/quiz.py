@@ -64,6 +64,9 @@ class QuizFlow:
             return [Reply(self._t("quiz_not_found", lang), lang), *self.list_quizzes(lang)]
         attempt = self.store.active_attempt(incoming.user_id)
         if attempt is not None and attempt.quiz_id in self.kb.quizzes:
+            quiz = self.kb.quizzes[attempt.quiz_id]
+            if self._healed(attempt, quiz):
+                return [self.result(attempt.id, quiz, lang)]
             return self._resume(attempt, lang)
         return self.list_quizzes(lang)
 
@@ -90,9 +93,21 @@ class QuizFlow:
         if attempt is None or attempt.quiz_id not in self.kb.quizzes:
             return []
         quiz = self.kb.quizzes[attempt.quiz_id]
+        if self._healed(attempt, quiz):
+            return []
         choice = Choice(self._t("quiz_next_button", lang), payloads.make(payloads.QUIZ_NEXT, attempt.id))
         text = self._t("quiz_in_progress_hint", lang, title=markup.escape(quiz.title[lang]))
         return [Reply(text, lang, (choice,))]
+
+    def _healed(self, attempt: Attempt, quiz: Quiz) -> bool:
+        """True when ``attempt`` has every question answered but was never finished (a crash
+        between two writes of an earlier version, or a quiz shortened since): it is finished
+        now, so it counts in results and nobody is stuck on a question that does not exist."""
+        if attempt.finished_at is not None or attempt.position < len(quiz.questions):
+            return False
+        self.store.finish_complete_attempts(quiz.id, len(quiz.questions), attempt.session_code)
+        self.store.finish_attempt(attempt.id)
+        return True
 
     # -- one question -----------------------------------------------------------------------
     def question(self, attempt: Attempt, quiz: Quiz, lang: str) -> Reply:
@@ -123,6 +138,8 @@ class QuizFlow:
         if attempt is None or attempt.user_id != incoming.user_id or attempt.quiz_id not in self.kb.quizzes:
             return self.engine.stale(lang)
         quiz = self.kb.quizzes[attempt.quiz_id]
+        if self._healed(attempt, quiz):
+            return [self.result(attempt.id, quiz, lang)]
         if p.kind == payloads.QUIZ_NEXT:
             if attempt.finished_at is not None or not attempt.active:
                 return self.engine.stale(lang)
@@ -138,25 +155,29 @@ class QuizFlow:
             replies = self.engine.stale(lang)
             current = self.store.active_attempt(incoming.user_id)
             if current is not None and current.quiz_id in self.kb.quizzes:
-                replies.append(self.question(current, self.kb.quizzes[current.quiz_id], lang))
+                current_quiz = self.kb.quizzes[current.quiz_id]
+                if self._healed(current, current_quiz):
+                    replies.append(self.result(current.id, current_quiz, lang))
+                else:
+                    replies.append(self.question(current, current_quiz, lang))
             return replies
         return self._answer(attempt, quiz, question, option, lang)
 
     def _answer(self, attempt: Attempt, quiz: Quiz, index: int, option: int, lang: str) -> list[Reply]:
         q = quiz.questions[index]
         correct = option == q.answer
-        if not self.store.record_answer(attempt.id, index, option, correct):
+        last = index + 1 >= len(quiz.questions)
+        # One transaction: the last answer and the end of the attempt are saved together.
+        if not self.store.record_answer(attempt.id, index, option, correct, finish=last):
             return self.engine.stale(lang)
         right = markup.escape(q.options[lang][q.answer])
         key = "quiz_correct" if correct else "quiz_wrong"
         text = self._t(key, lang, answer=right, explanation=markup.escape(q.explanation[lang]))
-        last = index + 1 >= len(quiz.questions)
         if not last:
             next_choice = Choice(
                 self._t("quiz_next_button", lang), payloads.make(payloads.QUIZ_NEXT, attempt.id)
             )
             return [Reply(text, lang, (next_choice,))]
-        self.store.finish_attempt(attempt.id)
         score = sum(1 for _, _, ok in self.store.attempt_answers(attempt.id) if ok)
         self.store.count(f"quiz_finished.{quiz.id}", 100.0 * score / len(quiz.questions))
         return [Reply(text, lang), self.result(attempt.id, quiz, lang)]

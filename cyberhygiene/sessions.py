@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import markup, payloads
+from .exports import safe_cell
 from .images import bar_chart_png, qr_png
 from .knowledge import Quiz
 from .messages import Attachment, Choice, Incoming, Reply
@@ -196,6 +197,8 @@ class TrainerSessions:
 
     def stats(self, info: SessionInfo) -> SessionStats:
         quiz = self.kb.quizzes[info.quiz_id]
+        # Heal attempts an earlier version left complete but open, so they count.
+        self.store.finish_complete_attempts(quiz.id, len(quiz.questions), info.code)
         participants = [
             (r["user_id"], r["first_name"], r["username"]) for r in self.store.session_participants(info.code)
         ]
@@ -256,17 +259,18 @@ class TrainerSessions:
         quiz = self.kb.quizzes[info.quiz_id]
         st = self.stats(info)
         out = io.StringIO()
-        writer = csv.writer(out)
+        # Every field quoted (a reader splitting on ';' keeps each cell whole), every cell escaped.
+        writer = csv.writer(out, quoting=csv.QUOTE_ALL)
         header = [
             self._t(f"export_header_{k}", lang)
             for k in ("name", "username", "started", "finished", "score", "retakes")
         ]
         header += [self._t("export_header_question", lang, n=i + 1) for i in range(len(quiz.questions))]
-        writer.writerow(header)
+        writer.writerow([safe_cell(c) for c in header])
         for row in st.rows:
             cells = [
-                _csv_safe(row.first_name),
-                _csv_safe(row.username),
+                row.first_name,
+                row.username,
                 _fmt_time(row.started),
                 _fmt_time(row.finished),
                 "" if row.score is None else f"{row.score}/{len(quiz.questions)}",
@@ -275,7 +279,7 @@ class TrainerSessions:
             for i in range(len(quiz.questions)):
                 given = row.answers.get(i)
                 cells.append("" if given is None else f"{LETTERS[given[0]]} {'✓' if given[1] else '✗'}")
-            writer.writerow(cells)
+            writer.writerow([safe_cell(c) for c in cells])
         return out.getvalue()
 
     def export(self, info: SessionInfo, lang: str) -> list[Reply]:
@@ -319,8 +323,3 @@ class TrainerSessions:
         self.store.join_session(code, incoming.user_id, incoming.first_name, incoming.username)
         self.store.count("session_joined")
         return self.engine.quiz.start(incoming, info.quiz_id, lang, session_code=code)
-
-
-def _csv_safe(value: str) -> str:
-    """Neutralize spreadsheet formulas in user-provided names (CSV injection)."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value

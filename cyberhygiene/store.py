@@ -2,8 +2,11 @@
 
 Every write commits at once, so a crash or ``kill -9`` right after a call returns loses nothing
 (WAL + ``synchronous=FULL``). The schema is upgraded by the numbered :data:`MIGRATIONS`, keyed on
-``PRAGMA user_version``. All access goes through one connection guarded by a lock, so the store
-can be shared by concurrent handlers of one process.
+``PRAGMA user_version``. Writes go through one connection guarded by a lock; reads use one
+connection per thread, so a write waiting on a locked database (another process holding it,
+up to ``busy_timeout`` seconds) never makes a read wait: in WAL mode readers are not blocked by
+a writer. One user step (e.g. the last answer of a quiz and the end of the attempt) is one
+transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,8 +120,24 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (day, key)
     );
     """,
+    # 5: the intake journal: every update from Telegram, stored before Telegram is told it was
+    # received; ``body`` (the raw update) is erased as soon as the update has been handled, the
+    # row (id and times only) is kept a little longer so a re-delivered update is recognised.
+    """
+    CREATE TABLE updates (
+        update_id   INTEGER PRIMARY KEY,
+        body        TEXT,
+        received_at REAL NOT NULL,
+        done_at     REAL
+    );
+    CREATE INDEX updates_pending ON updates(done_at, update_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# Seconds a write waits for another connection's lock before failing. Long on purpose: a
+# database locked for a while (a backup, a maintenance script) delays writes; it must not fail
+# them. Only the updates that write wait (reads never do, see Store).
+DEFAULT_BUSY_TIMEOUT = 90.0
 # Usage counts are kept in memory and written at most this often (and at close), so that
 # counting costs no disk write per message.
 USAGE_FLUSH_SECONDS = 30.0
@@ -177,23 +196,49 @@ class UnansweredRow:
 class Store:
     """The bot's state. Open with :func:`open_store`; close with :meth:`close`."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         self.path = path
+        self.busy_timeout = busy_timeout
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._usage: dict[tuple[str, str], list[float]] = {}
         self._usage_flushed = time.monotonic()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._local = threading.local()
+        self._closed = False
+        self._db = self._connect()
         try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
             self._migrate()
         except BaseException:
             self._db.close()
             raise
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(
+            self.path, check_same_thread=False, isolation_level=None, timeout=self.busy_timeout
+        )
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    @contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        """This thread's read connection (the write connection for ``:memory:``)."""
+        if self.path == ":memory:":
+            with self._lock:
+                yield self._db
+            return
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = self._connect()
+            self._local.db = db
+            with self._readers_lock:  # not self._lock: a blocked writer holds that one
+                self._readers.append(db)
+        yield db
 
     # -- plumbing -------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -229,13 +274,12 @@ class Store:
             self._db.execute("COMMIT")
 
     def _one(self, sql: str, args: tuple[object, ...] = ()) -> sqlite3.Row | None:
-        with self._lock:
-            row: sqlite3.Row | None = self._db.execute(sql, args).fetchone()
-            return row
+        rows = self._all(sql, args)
+        return rows[0] if rows else None
 
     def _all(self, sql: str, args: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return list(self._db.execute(sql, args).fetchall())
+        with self._reader() as db:
+            return list(db.execute(sql, args).fetchall())
 
     def schema_version(self) -> int:
         row = self._one("PRAGMA user_version")
@@ -249,6 +293,15 @@ class Store:
         with contextlib.suppress(sqlite3.Error):  # counts are best effort, never worth a crash
             self.flush_usage()
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            with self._readers_lock:
+                readers = list(self._readers)
+            for reader in readers:
+                with contextlib.suppress(sqlite3.Error):
+                    reader.close()
+            self._readers.clear()
             with contextlib.suppress(sqlite3.Error):  # best effort: the WAL is replayed anyway
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.close()
@@ -300,6 +353,8 @@ class Store:
             db.execute("DELETE FROM participants WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM group_scores WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM group_votes WHERE user_id = ?", (user_id,))
+            # A group's game belongs to the group: it goes on, without saying who started it.
+            db.execute("UPDATE group_games SET started_by = '' WHERE started_by = ?", (user_id,))
             owned = [r[0] for r in db.execute("SELECT code FROM sessions WHERE owner_id = ?", (user_id,))]
             for code in owned:
                 db.execute("DELETE FROM attempts WHERE session_code = ?", (code,))
@@ -315,10 +370,50 @@ class Store:
             ("group_scores", "user_id"),
             ("group_votes", "user_id"),
             ("sessions", "owner_id"),
+            ("group_games", "started_by"),
         ):
             row = self._one(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (user_id,))
             total += int(row[0]) if row else 0
         return total
+
+    # -- intake journal (see cyberhygiene/intake.py) ---------------------------------------------
+    def journal(self, received: Sequence[tuple[int, str]], done: Sequence[int]) -> None:
+        """In one transaction: store new updates (raw JSON) and mark handled ones done. A done
+        update keeps only its id and times: its body (which holds the message) is erased."""
+        now = time.time()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO updates(update_id, body, received_at) VALUES (?, ?, ?)",
+                [(uid, body, now) for uid, body in received],
+            )
+            db.executemany(
+                "INSERT INTO updates(update_id, body, received_at, done_at) VALUES (?, NULL, ?, ?) "
+                "ON CONFLICT(update_id) DO UPDATE SET body = NULL, done_at = excluded.done_at",
+                [(uid, now, now) for uid in done],
+            )
+
+    def journal_pending(self) -> list[tuple[int, str]]:
+        """Stored updates not handled yet (a crash stopped them), oldest first."""
+        rows = self._all(
+            "SELECT update_id, body FROM updates WHERE done_at IS NULL AND body IS NOT NULL "
+            "ORDER BY update_id"
+        )
+        return [(int(r["update_id"]), str(r["body"])) for r in rows]
+
+    def journal_ids(self) -> set[int]:
+        return {int(r[0]) for r in self._all("SELECT update_id FROM updates")}
+
+    def journal_done(self) -> set[int]:
+        return {int(r[0]) for r in self._all("SELECT update_id FROM updates WHERE done_at IS NOT NULL")}
+
+    def journal_prune(self, before: float) -> int:
+        """Forget handled updates done before ``before`` (Telegram re-sends for 24 h at most)."""
+        with self.transaction() as db:
+            return int(
+                db.execute(
+                    "DELETE FROM updates WHERE done_at IS NOT NULL AND done_at < ?", (before,)
+                ).rowcount
+            )
 
     # -- unanswered questions (no user identifier, by design) -------------------------------
     def log_unanswered(self, text: str, lang: str, kind: str = "fallback") -> None:
@@ -446,8 +541,13 @@ class Store:
             )
         )
 
-    def record_answer(self, attempt_id: int, question: int, chosen: int, correct: bool) -> bool:
-        """Save one answer and advance; False if that question was already answered."""
+    def record_answer(
+        self, attempt_id: int, question: int, chosen: int, correct: bool, *, finish: bool = False
+    ) -> bool:
+        """Save one answer and advance; False if that question was already answered.
+
+        With ``finish`` (the quiz's last question) the attempt ends in the same transaction, so
+        no crash can leave every question answered and the attempt still open."""
         with self.transaction() as db:
             row = db.execute(
                 "SELECT position, finished_at FROM attempts WHERE id = ?", (attempt_id,)
@@ -459,7 +559,30 @@ class Store:
                 (attempt_id, question, chosen, int(correct), time.time()),
             )
             db.execute("UPDATE attempts SET position = position + 1 WHERE id = ?", (attempt_id,))
+            if finish:
+                db.execute(
+                    "UPDATE attempts SET finished_at = ?, active = 0 WHERE id = ?", (time.time(), attempt_id)
+                )
         return True
+
+    def finish_complete_attempts(self, quiz_id: str, total: int, session_code: str | None = None) -> int:
+        """Heal attempts of ``quiz_id`` with every question answered but never finished (a crash
+        between two writes of an older version did that): finish them. Returns how many."""
+        where = "quiz_id = ? AND finished_at IS NULL AND position >= ?"
+        args: tuple[object, ...] = (quiz_id, total)
+        if session_code is not None:
+            where += " AND session_code = ?"
+            args += (session_code,)
+        if self._one(f"SELECT 1 FROM attempts WHERE {where} LIMIT 1", args) is None:
+            return 0  # the usual case: a read, no write
+        with self.transaction() as db:
+            n = db.execute(
+                "UPDATE attempts SET finished_at = COALESCE((SELECT MAX(answered_at) FROM answers "
+                f"WHERE attempt_id = attempts.id), started_at), active = 0 WHERE {where}",
+                args,
+            ).rowcount
+        logger.info("finished %d quiz attempt(s) left complete but open", n)
+        return n
 
     def finish_attempt(self, attempt_id: int) -> None:
         with self.transaction() as db:
@@ -625,5 +748,5 @@ def _split_sql(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
-def open_store(path: str) -> Store:
-    return Store(path)
+def open_store(path: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Store:
+    return Store(path, busy_timeout)

@@ -51,4 +51,4 @@ def store(db_path: str) -> Iterator[Store]:
 
 @pytest.fixture
 def engine(kb: KnowledgeBase, store: Store) -> Engine:
-    return Engine(kb, store, Settings(flood_messages=10_000))
+    return Engine(kb, store, Settings(flood_messages=10_000, flood_presses=10_000))

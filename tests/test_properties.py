@@ -65,7 +65,7 @@ def fresh_id() -> str:
 def mem_engine(kb: KnowledgeBase) -> Iterator[Engine]:
     """An engine on a fresh in-memory store (faster than the on-disk `engine` fixture)."""
     store = open_store(":memory:")
-    yield Engine(kb, store, Settings(flood_messages=10_000))
+    yield Engine(kb, store, Settings(flood_messages=10_000, flood_presses=10_000))
     store.close()
 
 

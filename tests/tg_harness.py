@@ -77,9 +77,9 @@ async def running_bot(
         telegram_token=fake.token,
         bot_api_url=fake.base_url,
         database_url=str(tmp_path / "bot.sqlite3"),
-        **{"flood_messages": 10_000, **settings_kw},
+        **{"flood_messages": 10_000, "flood_presses": 10_000, **settings_kw},
     )
-    store = open_store(settings.database_path)
+    store = open_store(settings.database_path, settings.db_busy_timeout)
     engine = Engine(kb, store, settings)
     channel = TelegramChannel(engine, settings)
     app = channel.build()
@@ -87,20 +87,20 @@ async def running_bot(
     await channel._post_init(app)
     await app.start()
     assert app.updater is not None
-    if webhook:
+    server = None
+    if webhook:  # the bot's own webhook server (cyberhygiene/channels/webhook.py), as in production
         port = free_port()
-        await app.updater.start_webhook(
-            listen="127.0.0.1",
-            port=port,
-            url_path="hook",
-            webhook_url=f"http://127.0.0.1:{port}/hook",
-            secret_token=settings.webhook_secret,
+        server = await channel.start_webhook(
+            f"http://127.0.0.1:{port}/hook", "127.0.0.1", port, settings.webhook_secret
         )
+        fake.deliver_to_webhook = True
     else:
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
     try:
         yield Running(fake, channel, engine, store, settings)
     finally:
+        if server is not None:
+            server.stop()
         with contextlib.suppress(Exception):
             await app.updater.stop()
         await app.stop()
@@ -112,7 +112,11 @@ async def running_bot(
 
 
 async def start_bot_process(
-    fake: FakeBotAPI, db: Path, log_level: str = "WARNING", command: tuple[str, ...] = ("telegram",)
+    fake: FakeBotAPI,
+    db: Path,
+    log_level: str = "WARNING",
+    command: tuple[str, ...] = ("telegram",),
+    extra_env: dict[str, str] | None = None,
 ) -> asyncio.subprocess.Process:
     """`python bot.py telegram` (or ``command``) in a real child process, talking to ``fake``."""
     env = {
@@ -121,6 +125,7 @@ async def start_bot_process(
         "TELEGRAM_BOT_API_URL": fake.base_url,
         "DATABASE_URL": f"sqlite:///{db}",
         "LOG_LEVEL": log_level,
+        **(extra_env or {}),
     }
     return await asyncio.create_subprocess_exec(
         sys.executable,

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
+import json
 import logging
 import os
 import secrets
+import signal
+import time
 import urllib.parse
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -39,6 +43,7 @@ from telegram import (
 from telegram.constants import ChatType, ParseMode
 from telegram.error import (
     BadRequest,
+    Conflict,
     Forbidden,
     NetworkError,
     RetryAfter,
@@ -51,18 +56,25 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    ChatMemberHandler,
     ContextTypes,
+    ExtBot,
     InlineQueryHandler,
     MessageHandler,
     PollAnswerHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from .. import markup, payloads
 from ..config import Settings
 from ..engine import Engine
+from ..intake import Intake
+from ..knowledge import LANGS
+from ..logsafety import register_secret
 from ..messages import Choice, Incoming, PollAnswer, Reply
 from ..store import UserPrefs
+from . import webhook
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -105,18 +117,37 @@ RATE_LIMIT_RETRIES = 3  # AIORateLimiter waits out this many 429s per request
 CHUNK_LIMIT = 4000  # keep each message comfortably under Telegram's 4096
 SHORT_LABEL = 20
 READ_TIMEOUT = 30.0
-ENGINE_THREADS = 4
-PURGE_EVERY = 24 * 3600.0  # seconds between retention purges  # buttons with labels this short go two per row
+# Engine calls run in threads. A thread waiting on a locked database only sleeps, and one user's
+# updates never run two at a time, so this bounds how many *users* can wait on a lock at once
+# while everybody else is still answered.
+ENGINE_THREADS = 32
+MAX_CONCURRENT_UPDATES = 256  # updates being handled at once, across users
+PURGE_EVERY = 24 * 3600.0  # seconds between retention purges
+LONG_POLL = 10  # seconds a getUpdates call waits for news
+CONFLICT_GRACE = 5.0  # a poller that ran this long before a 409 is the old one: it keeps going
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
-    """Different users concurrently, one user's updates strictly in order."""
+    """Different users concurrently, one user's updates strictly in order.
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
-        super().__init__(max_concurrent_updates)
+    A user's waiting updates hold no shared slot: PTB's own semaphore (taken before
+    :meth:`do_process_update`) is made large enough never to bind, and the real limit on
+    concurrent updates is taken only once an update's turn for its user has come. So one user's
+    burst of 600 button presses waits in that user's line and never delays anyone else.
+    ``on_done`` is told each update that was handled (the intake journal records it).
+    """
+
+    def __init__(
+        self,
+        max_concurrent_updates: int = MAX_CONCURRENT_UPDATES,
+        on_done: Callable[[object], None] | None = None,
+    ) -> None:
+        super().__init__(1_000_000)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = defaultdict(int)
+        self.on_done = on_done
 
     @staticmethod
     def key(update: object) -> int | None:
@@ -130,24 +161,66 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = self.key(update)
         if key is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
+            self._done(update)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] += 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             self._waiting[key] -= 1
             if self._waiting[key] == 0:
                 del self._waiting[key]
                 self._locks.pop(key, None)
+        self._done(update)
+
+    def _done(self, update: object) -> None:
+        if self.on_done is not None:
+            self.on_done(update)
 
     async def initialize(self) -> None:
         return None
 
     async def shutdown(self) -> None:
         return None
+
+
+class DurableBot(ExtBot[Any]):
+    """The bot, with ``getUpdates`` confirming only updates already in the intake journal.
+
+    PTB confirms what it fetched with the next call's offset. Here the offset comes from
+    :meth:`Intake.offset`, so an update Telegram forgets is always on disk. Re-delivered updates
+    (fetched again while not yet confirmed) are dropped. After a 409 Conflict that stopped this
+    instance, no more calls are made.
+    """
+
+    # Underscored: PTB freezes a bot's public attributes after construction.
+    _intake: Intake | None = None
+    _halted: bool = False
+
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: Any = None,
+        allowed_updates: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> tuple[Update, ...]:
+        if self._halted:
+            return ()
+        intake = self._intake
+        if intake is None:
+            return await super().get_updates(offset, limit, timeout, allowed_updates, **kwargs)
+        updates = await super().get_updates(intake.offset(), limit, timeout, allowed_updates, **kwargs)
+        fresh = set(intake.accept([(u.update_id, u.to_json()) for u in updates]))
+        if not fresh and intake.unstored:
+            # Telegram hands back what is not confirmed yet: don't spin while the journal
+            # catches up (a locked database), but keep looking for news twice a second.
+            await intake.wait_progress(0.5)
+        return tuple(u for u in updates if u.update_id in fresh)
 
 
 def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
@@ -225,40 +298,61 @@ class TelegramChannel:
         self._permanent_failures: set[str] = set()
         self._timers: set[asyncio.Task[None]] = set()
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self.intake = Intake(engine.store)
+        self.exit_code = 0
+        self.stop_requested = asyncio.Event()
+        self._polling_since: float | None = None
+        self._poll_saving: dict[str, asyncio.Future[None]] = {}
+        self._conflict_warned = False
         # The engine is synchronous (matching is CPU work, SQLite commits wait for the disk):
-        # run it in a few worker threads so network I/O keeps flowing meanwhile.
+        # run it in worker threads so network I/O keeps flowing meanwhile. All database work
+        # runs there (or in the intake writer): the event loop never waits on SQLite.
         self._workers = concurrent.futures.ThreadPoolExecutor(
             max_workers=ENGINE_THREADS, thread_name_prefix="engine"
         )
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Run the engine off the event loop."""
+        return await self.off_loop(self.engine.handle, incoming)
+
+    async def off_loop(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(*args)`` (anything that may touch the database) in a worker thread."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._workers, self.engine.handle, incoming)
+        return await loop.run_in_executor(self._workers, functools.partial(fn, *args))
 
     # -- building ---------------------------------------------------------------------------
     def build(self) -> Application[Any, Any, Any, Any, Any, Any]:
         token = self.settings.telegram_token
         if not token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-        app = (
-            ApplicationBuilder()
-            .token(token)
-            .base_url(self.settings.bot_api_url)
-            .base_file_url(self.settings.bot_file_api_url)
-            .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        bot = DurableBot(
+            token,
+            base_url=self.settings.bot_api_url,
+            base_file_url=self.settings.bot_file_api_url,
             # Generous read timeouts: a slow answer is waited for rather than resent (a resend
             # after the request reached Telegram could deliver the reply twice).
-            .read_timeout(READ_TIMEOUT)
-            .write_timeout(READ_TIMEOUT)
-            .connect_timeout(10.0)
-            .pool_timeout(10.0)
-            .connection_pool_size(64)
-            .concurrent_updates(PerUserUpdateProcessor())
+            request=HTTPXRequest(
+                connection_pool_size=64,
+                read_timeout=READ_TIMEOUT,
+                write_timeout=READ_TIMEOUT,
+                connect_timeout=10.0,
+                pool_timeout=10.0,
+            ),
+            get_updates_request=HTTPXRequest(
+                connection_pool_size=1, read_timeout=READ_TIMEOUT, connect_timeout=10.0
+            ),
+            rate_limiter=AIORateLimiter(max_retries=RATE_LIMIT_RETRIES),
+        )
+        bot._intake = self.intake
+        app = (
+            ApplicationBuilder()
+            .bot(bot)
+            .concurrent_updates(PerUserUpdateProcessor(on_done=self._update_done))
             .post_init(self._post_init)
             .post_stop(self._post_stop)
             .build()
         )
+        app.add_handler(ChatMemberHandler(self.on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(CallbackQueryHandler(self.on_callback))
         app.add_handler(InlineQueryHandler(self.on_inline))
         app.add_handler(PollAnswerHandler(self.on_poll_answer))
@@ -267,7 +361,20 @@ class TelegramChannel:
         self.application = app
         return app
 
+    def _update_done(self, update: object) -> None:
+        if isinstance(update, Update):
+            self.intake.done(update.update_id)
+
     async def _post_init(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        # Updates stored before a crash and never handled come first.
+        for update_id, body in await self.intake.start():
+            try:
+                update = Update.de_json(json.loads(body), app.bot)
+            except (ValueError, KeyError, TypeError) as exc:
+                logger.error("stored update %d cannot be read (%s): skipped", update_id, exc)
+                self.intake.done(update_id)
+                continue
+            await app.update_queue.put(update)
         me = await app.bot.get_me()
         if me.username:
             self.engine.bot_username = me.username
@@ -281,7 +388,7 @@ class TelegramChannel:
             except TelegramError as exc:
                 logger.warning("could not set the %s command menu: %s", lang, exc)
         # Live group quizzes survive a restart: give each its time again, then move on.
-        for chat_id, position in self.engine.quiz.active_group_games():
+        for chat_id, position in await self.off_loop(self.engine.quiz.active_group_games):
             self._schedule_next(chat_id, position)
         task = asyncio.get_running_loop().create_task(self._purge_forever())
         self._timers.add(task)
@@ -290,7 +397,12 @@ class TelegramChannel:
     async def _purge_forever(self) -> None:
         """Apply the retention period at start-up and then once a day."""
         while True:
-            purged = self.engine.store.purge(self.settings.retention_days)
+            try:
+                purged = await self.off_loop(self.engine.store.purge, self.settings.retention_days)
+            except Exception as exc:  # a locked or failing database: try again next time
+                logger.warning("retention purge failed (%s); retrying in an hour", exc)
+                await asyncio.sleep(3600)
+                continue
             if purged:
                 logger.info(
                     "purged %d record(s) past the %d-day retention period",
@@ -302,6 +414,7 @@ class TelegramChannel:
     async def _post_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         for task in list(self._timers):
             task.cancel()
+        await self.intake.close()
         self._workers.shutdown(wait=True)
 
     # -- sending ----------------------------------------------------------------------------
@@ -317,10 +430,12 @@ class TelegramChannel:
                     if hasattr(exc.retry_after, "total_seconds")
                     else float(exc.retry_after)
                 )
-                logger.warning("%s to chat %s: flood control, waiting %.1fs", what, chat_id, wait)
+                logger.warning("%s to %s: flood control, waiting %.1fs", what, _where(chat_id), wait)
                 await asyncio.sleep(wait)
             except Forbidden as exc:
                 self._permanent(what, chat_id, exc)
+                if chat_id < 0:  # removed from a group (or it was deleted): its game is over
+                    await self._end_group_game(str(chat_id), notify=False)
                 return None
             except BadRequest as exc:
                 self._permanent(what, chat_id, exc)
@@ -330,20 +445,20 @@ class TelegramChannel:
                     # The request reached the server and the answer was slow: Telegram may have
                     # delivered it. Sending again could duplicate the reply, so we don't.
                     logger.warning(
-                        "%s to chat %s timed out waiting for Telegram's answer; not resent", what, chat_id
+                        "%s to %s timed out waiting for Telegram's answer; not resent", what, _where(chat_id)
                     )
                     return None
                 if attempt == SEND_ATTEMPTS:
-                    logger.error("%s to chat %s failed after %d attempts: %s", what, chat_id, attempt, exc)
+                    logger.error("%s to %s failed after %d attempts: %s", what, _where(chat_id), attempt, exc)
                     return None
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 8.0)
             except NetworkError as exc:  # 5xx and connections refused or reset
                 if attempt == SEND_ATTEMPTS:
-                    logger.error("%s to chat %s failed after %d attempts: %s", what, chat_id, attempt, exc)
+                    logger.error("%s to %s failed after %d attempts: %s", what, _where(chat_id), attempt, exc)
                     return None
                 logger.warning(
-                    "%s to chat %s failed (%s), retry %d in %.1fs", what, chat_id, exc, attempt, delay
+                    "%s to %s failed (%s), retry %d in %.1fs", what, _where(chat_id), exc, attempt, delay
                 )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 8.0)
@@ -353,7 +468,7 @@ class TelegramChannel:
         key = f"{chat_id}:{type(exc).__name__}:{exc.message}"
         if key not in self._permanent_failures:
             self._permanent_failures.add(key)
-            logger.warning("%s to chat %s refused, not retrying: %s", what, chat_id, exc.message)
+            logger.warning("%s to %s refused, not retrying: %s", what, _where(chat_id), exc.message)
 
     async def send(
         self, chat_id: int, replies: Sequence[Reply], thread_id: int | None = None
@@ -420,18 +535,44 @@ class TelegramChannel:
             ),
         )
         if message is not None and message.poll is not None:
-            self.engine.quiz.poll_sent(str(chat_id), spec.position, message.poll.id)
+            poll_id = message.poll.id
+            saved = self._poll_saving[poll_id] = asyncio.get_running_loop().create_future()
+            try:
+                await self.off_loop(self.engine.quiz.poll_sent, str(chat_id), spec.position, poll_id)
+            finally:
+                saved.set_result(None)
+                del self._poll_saving[poll_id]
             self._schedule_next(str(chat_id), spec.position)
         return message
 
     def _schedule_next(self, chat_id: str, position: int) -> None:
         async def later() -> None:
             await asyncio.sleep(self.settings.group_quiz_seconds + 1)
-            await self.send(int(chat_id), self.engine.quiz.group_next(chat_id, position))
+            try:
+                replies = await self.off_loop(self.engine.quiz.group_next, chat_id, position)
+                await self.send(int(chat_id), replies)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Logged, and the game ends cleanly: a stuck game would block /quiz there forever.
+                logger.exception("group quiz timer failed in chat %s: ending the game", chat_id)
+                await self._end_group_game(chat_id, notify=True)
 
         task = asyncio.get_running_loop().create_task(later())
         self._timers.add(task)
         task.add_done_callback(self._timers.discard)
+
+    async def _end_group_game(self, chat_id: str, *, notify: bool) -> None:
+        try:
+            game = await self.off_loop(self.engine.store.group_game, chat_id)
+            await self.off_loop(self.engine.store.end_group_game, chat_id)
+        except Exception:
+            logger.exception("could not end the group quiz in chat %s", chat_id)
+            return
+        if notify and game is not None:
+            lang = game.lang if game.lang in LANGS else "en"  # the row may be what failed
+            with contextlib.suppress(Exception):
+                await self.send(int(chat_id), [Reply(self.engine.text("group_quiz_failed", lang), lang)])
 
     def _bot(self) -> Any:
         assert self.application is not None
@@ -554,16 +695,28 @@ class TelegramChannel:
         answer = update.poll_answer
         if answer is None:
             return
+        saving = self._poll_saving.get(answer.poll_id)
+        if saving is not None:  # a vote faster than our note of the poll's id: wait for the note
+            await saving
         vote = PollAnswer(answer.poll_id, tuple(answer.option_ids))
         await self.handle(self._incoming(update, poll_answer=vote))
 
     def _safe_language(self, update: Update) -> str:
-        """The user's language without trusting the failing parts (the database may be the error)."""
+        """The user's language without trusting the failing parts (the database may be the error).
+        Runs in a worker thread: it reads the database."""
         incoming = self._incoming(update)
         try:
             return self.engine.preferred(incoming)
         except Exception:  # same rule, without the stored preference: language_code, then English
             return self.engine.preferred(incoming, UserPrefs(None, False))
+
+    async def on_my_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot was removed from (or blocked in) a chat: a group's game there ends."""
+        change = update.my_chat_member
+        if change is None or change.chat.type == ChatType.PRIVATE:
+            return
+        if change.new_chat_member.status in {"left", "kicked"}:
+            await self._end_group_game(str(change.chat.id), notify=False)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """One place for errors: log with context, and tell a waiting user politely."""
@@ -571,11 +724,13 @@ class TelegramChannel:
         chat_id: int | None = None
         lang = "en"
         if isinstance(update, Update):
-            where = f"update {update.update_id}"
+            where = f"update {update.update_id}"  # no chat or user id at INFO and above
             if update.effective_chat is not None:
                 chat_id = update.effective_chat.id
-                where += f" in chat {chat_id}"
-            lang = self._safe_language(update)
+            try:
+                lang = await asyncio.wait_for(self.off_loop(self._safe_language, update), 5.0)
+            except Exception:  # the database is the problem: don't wait on it
+                lang = self.engine.preferred(self._incoming(update), UserPrefs(None, False))
         logger.error("error while handling %s", where, exc_info=context.error)
         if chat_id is not None and isinstance(update, Update) and update.effective_chat is not None:
             private = update.effective_chat.type == ChatType.PRIVATE
@@ -583,7 +738,101 @@ class TelegramChannel:
                 try:
                     await self.send(chat_id, [Reply(self.engine.text("error_sorry", lang), lang)])
                 except Exception:  # the error handler itself must never raise
-                    logger.exception("could not tell chat %s about the error", chat_id)
+                    logger.exception("could not tell the user about the error")
+
+    # -- running ----------------------------------------------------------------------------
+    async def serve(self, *, webhook_url: str | None, listen: str, port: int) -> int:
+        """Start, run until a stop signal (or a 409 Conflict), stop cleanly."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.stop_requested.set)
+        app = self.build()
+        server = None
+        await app.initialize()
+        try:
+            await self._post_init(app)
+            await app.start()
+            if webhook_url:
+                secret = self.settings.webhook_secret or secrets.token_urlsafe(32)
+                register_secret(secret)  # never logged, not even by PTB's DEBUG request lines
+                server = await self.start_webhook(webhook_url, listen, port, secret)
+                logger.info("webhook server listening on %s:%d", listen, port)
+            else:
+                assert app.updater is not None
+                await app.updater.start_polling(
+                    poll_interval=0.0,
+                    timeout=LONG_POLL,
+                    allowed_updates=Update.ALL_TYPES,
+                    error_callback=self.on_polling_error,
+                )
+                self._polling_since = time.monotonic()
+                logger.info("long polling started")
+            await self.stop_requested.wait()
+        finally:
+            if server is not None:
+                server.stop()
+            if app.updater is not None and app.updater.running:
+                with contextlib.suppress(Exception):
+                    await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await self._post_stop(app)
+            await app.shutdown()
+        return self.exit_code
+
+    def on_polling_error(self, exc: TelegramError) -> None:
+        """Errors while fetching updates. A 409 Conflict means another instance polls with this
+        token: the newcomer stops with one line; the instance that was already running (more
+        than CONFLICT_GRACE seconds of polling) warns once and keeps going."""
+        if isinstance(exc, Conflict):
+            since = self._polling_since
+            established = since is not None and time.monotonic() - since > CONFLICT_GRACE
+            if established:
+                if not self._conflict_warned:
+                    self._conflict_warned = True
+                    logger.warning("Telegram reports another instance polling with this bot's token (409)")
+                return
+            logger.critical(
+                "another instance of this bot is already running with the same token "
+                "(Telegram answered 409 Conflict): stopping this one. Stop the other one, or give "
+                "this one its own token."
+            )
+            self.exit_code = 1
+            if self.application is not None:
+                self.application.bot._halted = True
+            self.stop_requested.set()
+            return
+        logger.warning("fetching updates failed: %s", exc)
+
+    async def start_webhook(self, url: str, listen: str, port: int, secret: str | None) -> Any:
+        """Serve the webhook (see :mod:`cyberhygiene.channels.webhook`) and register it."""
+        app = self.application
+        assert app is not None
+        server = webhook.make_server(webhook_path(url), self.accept_webhook_update, secret)
+        server.listen(port, listen)
+        await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        return server
+
+    async def accept_webhook_update(self, data: dict[str, Any]) -> None:
+        """One update posted to the webhook: start handling it, return once it is stored."""
+        app = self.application
+        assert app is not None
+        try:
+            update = Update.de_json(data, app.bot)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise webhook.BadUpdate(type(exc).__name__) from None
+        if not isinstance(getattr(update, "update_id", None), int):
+            raise webhook.BadUpdate("no update_id")
+        fresh = self.intake.accept([(update.update_id, json.dumps(data))])
+        if fresh:
+            await app.update_queue.put(update)
+        await self.intake.stored([update.update_id])
+
+
+def _where(chat_id: int) -> str:
+    """A chat as logs name it: never its id (a private chat's id is the user's id)."""
+    return "a group" if chat_id < 0 else "a private chat"
 
 
 def _not_sent(exc: TimedOut) -> bool:
@@ -596,21 +845,7 @@ def webhook_path(url: str) -> str:
 
 
 def run_bot(engine: Engine, settings: Settings, *, webhook_url: str | None, listen: str, port: int) -> int:
-    """Run until SIGINT/SIGTERM: polling by default, a webhook server with ``webhook_url``."""
+    """Run until SIGINT/SIGTERM: polling by default, a webhook server with ``webhook_url``.
+    Returns the exit code: 0 after a stop signal, 1 when another instance holds the token."""
     channel = TelegramChannel(engine, settings)
-    app = channel.build()
-    if webhook_url:
-        secret = settings.webhook_secret or secrets.token_urlsafe(32)
-        logger.info("starting webhook server on %s:%d", listen, port)
-        app.run_webhook(
-            listen=listen,
-            port=port,
-            url_path=webhook_path(webhook_url),
-            webhook_url=webhook_url,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        logger.info("starting long polling")
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
+    return asyncio.run(channel.serve(webhook_url=webhook_url, listen=listen, port=port))

@@ -37,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import io
 import itertools
 import json
 import logging
@@ -688,6 +689,9 @@ class FakeBotAPI:
         self.unknown_chats: set[int | str] = set(unknown_chats)
         self.blocked_chats: set[int | str] = set(blocked_chats)
         self.deliver_to_webhook = deliver_to_webhook
+        self.webhook_retry_delay: float | None = None
+        """Like Telegram, deliver again after this many seconds when the webhook did not
+        answer 200 (None: no retries, each failed delivery is only recorded)."""
         self.errors: list[str] = []
         self.webhook_deliveries: list[WebhookDelivery] = []
 
@@ -2534,6 +2538,24 @@ class FakeBotAPI:
             raise ValueError("no webhook URL: call setWebhook first or pass url=")
         return await self._post_json(target, update, secret)
 
+    async def post_raw_to_webhook(
+        self, body: bytes, secret: str | None, *, headers: Mapping[str, str] | None = None
+    ) -> int:
+        """POST arbitrary bytes to the registered webhook (malformed or huge bodies on purpose)."""
+        if self._session is None or not self.webhook_url:
+            raise RuntimeError("start() the fake and register a webhook first")
+        sent = {"Content-Type": "application/json", **(headers or {})}
+        if secret is not None:
+            sent["X-Telegram-Bot-Api-Secret-Token"] = secret
+        data: bytes | io.BytesIO = (
+            io.BytesIO(body) if len(body) > 512 * 1024 else body
+        )  # aiohttp warns on big bytes
+        async with self._session.post(
+            self.webhook_url, data=data, headers=sent, timeout=aiohttp.ClientTimeout(total=15)
+        ) as response:
+            await response.read()
+            return response.status
+
     async def _webhook_worker(self) -> None:
         assert self._webhook_queue is not None
         while True:
@@ -2551,6 +2573,11 @@ class FakeBotAPI:
                 except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                     error = f"{type(exc).__name__}: {exc}"
                 self.webhook_deliveries.append(WebhookDelivery(url, update, status, error, time.monotonic()))
+                if status != 200 and self.webhook_retry_delay is not None and not self._closing:
+                    self._inflight += 1
+                    asyncio.get_running_loop().call_later(
+                        self.webhook_retry_delay, self._webhook_queue.put_nowait, update
+                    )
             finally:
                 self._inflight -= 1
                 self._last_activity = time.monotonic()
