@@ -138,10 +138,9 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # database locked for a while (a backup, a maintenance script) delays writes; it must not fail
 # them. Only the updates that write wait (reads never do, see Store).
 DEFAULT_BUSY_TIMEOUT = 90.0
-# Usage counts are kept in memory and written at most this often (and at close), so that
-# counting costs no disk write per message.
+# Usage counts are kept in memory and written this often by a background thread (and at close),
+# so that counting costs no disk write per message.
 USAGE_FLUSH_SECONDS = 30.0
-USAGE_FLUSH_KEYS = 500
 
 
 @dataclass(frozen=True)
@@ -202,8 +201,13 @@ class Store:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        # Usage counts: kept in memory under their own lock (never the database's, which a write
+        # may hold while it waits for SQLite), written by a background thread every
+        # USAGE_FLUSH_SECONDS and at close, so counting never makes a reply wait for the disk.
         self._usage: dict[tuple[str, str], list[float]] = {}
-        self._usage_flushed = time.monotonic()
+        self._usage_lock = threading.Lock()
+        self._usage_stop = threading.Event()
+        self._usage_flusher: threading.Thread | None = None
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._local = threading.local()
@@ -290,6 +294,9 @@ class Store:
         return str(row[0]) if row else ""
 
     def close(self) -> None:
+        self._usage_stop.set()
+        if self._usage_flusher is not None:
+            self._usage_flusher.join(timeout=1.0)
         with contextlib.suppress(sqlite3.Error):  # counts are best effort, never worth a crash
             self.flush_usage()
         with self._lock:
@@ -442,39 +449,44 @@ class Store:
     def count(self, key: str, value: float = 0.0, *, now: float | None = None) -> None:
         """Add one to today's ``key`` (and ``value`` to its total, for averages)."""
         day = time.strftime("%Y-%m-%d", time.gmtime(time.time() if now is None else now))
-        with self._lock:
+        with self._usage_lock:
             cell = self._usage.setdefault((day, key), [0, 0.0])
             cell[0] += 1
             cell[1] += value
-            due = time.monotonic() - self._usage_flushed >= USAGE_FLUSH_SECONDS
-            if not (due or len(self._usage) >= USAGE_FLUSH_KEYS):
-                return
-        try:
-            self.flush_usage()
-        except sqlite3.Error as exc:  # a busy or read-only database must not cost the reply
-            logger.warning("usage counts not saved yet (%s); will retry", type(exc).__name__)
+            if self._usage_flusher is None and not self._usage_stop.is_set():
+                self._usage_flusher = threading.Thread(
+                    target=self._flush_usage_forever, name="usage-counts", daemon=True
+                )
+                self._usage_flusher.start()
+
+    def _flush_usage_forever(self) -> None:
+        while not self._usage_stop.wait(USAGE_FLUSH_SECONDS):
+            try:
+                self.flush_usage()
+            except sqlite3.Error as exc:  # busy or read-only: the counts wait for the next round
+                logger.warning("usage counts not saved yet (%s); will retry", type(exc).__name__)
 
     def flush_usage(self) -> None:
         """Write the counts kept in memory; on failure they stay in memory for the next try."""
-        with self._lock:
+        with self._usage_lock:
             pending, self._usage = self._usage, {}
-            self._usage_flushed = time.monotonic()
-            if not pending:
-                return
-            try:
-                with self.transaction() as db:
-                    db.executemany(
-                        "INSERT INTO usage(day, key, n, total) VALUES (?, ?, ?, ?) "
-                        "ON CONFLICT(day, key) DO UPDATE SET n = usage.n + excluded.n, "
-                        "total = usage.total + excluded.total",
-                        [(day, key, int(n), total) for (day, key), (n, total) in pending.items()],
-                    )
-            except BaseException:
+        if not pending:
+            return
+        try:
+            with self.transaction() as db:
+                db.executemany(
+                    "INSERT INTO usage(day, key, n, total) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(day, key) DO UPDATE SET n = usage.n + excluded.n, "
+                    "total = usage.total + excluded.total",
+                    [(day, key, int(n), total) for (day, key), (n, total) in pending.items()],
+                )
+        except BaseException:
+            with self._usage_lock:
                 for k, (n, total) in pending.items():
                     cell = self._usage.setdefault(k, [0, 0.0])
                     cell[0] += n
                     cell[1] += total
-                raise
+            raise
 
     def usage_since(self, first_day: str) -> list[tuple[str, str, int, float]]:
         """``(day, key, count, total)`` rows from ``first_day`` (``YYYY-MM-DD``) on."""

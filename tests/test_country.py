@@ -21,7 +21,10 @@ ALICE = 4242
 
 
 def say(engine: Engine, text: str, user: str = "u", lang: str | None = "en") -> list[Reply]:
-    return engine.handle(Incoming(user, text=text, language_code=lang))
+    """The replies, less the "next two topics" one that long messages also get (tested elsewhere)."""
+    replies = engine.handle(Incoming(user, text=text, language_code=lang))
+    also = {engine.kb.ui["also_relevant"][code] for code in ("en", "es")}
+    return [r for r in replies if r.text not in also]
 
 
 def press(engine: Engine, payload: str, user: str = "u") -> list[Reply]:

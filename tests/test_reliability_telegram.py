@@ -89,8 +89,9 @@ async def test_locked_database_delays_only_writers(kb: KnowledgeBase, tmp_path: 
     writers = list(range(7200, 7206))  # more writers than the old four engine threads
     # A few seconds' lock stands in for the issue's 45 s; writes wait for it (busy timeout 10 s).
     async with running_bot(kb, tmp_path, db_busy_timeout=10.0) as bot:
-        for user in readers + writers:  # every user's language is known: answers only read
+        for user in readers + writers:  # every user's language and country are known: answers only read
             await bot.say(user, "/language en")
+            await bot.say(user, "/country us")
         locker = sqlite3.connect(bot.store.path, isolation_level=None)
         locker.execute("BEGIN IMMEDIATE")  # held by another connection, like a maintenance script
         try:

@@ -68,8 +68,12 @@ async def test_commands_menus_and_topics(kb: KnowledgeBase, tmp_path: Path) -> N
         assert payloads.make(payloads.GROUP, "accounts") in groups
         sub = await bot.press(ALICE, groups[0])
         assert any(b["callback_data"].startswith("1:a:") for b in buttons(sub[0]))
-        privacy = text_of(await bot.say(ALICE, "/privacy"))
-        assert "180" in privacy and "/forget" in privacy
+        privacy = await bot.say(ALICE, "/privacy")
+        assert "/forget" in text_of(privacy)
+        # the retention period is one tap away, behind "More"
+        more = payloads.make(payloads.MORE, "bot_privacy")
+        assert more in [b.get("callback_data") for b in buttons(privacy[0])]
+        assert "180" in text_of(await bot.press(ALICE, more))
 
 
 async def test_language_switch_and_forget(kb: KnowledgeBase, tmp_path: Path) -> None:
