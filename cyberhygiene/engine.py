@@ -98,6 +98,10 @@ class Engine:
         code = (incoming.language_code or "").lower()[:2]
         return code if code in LANGS else "en"
 
+    def clock(self) -> float:
+        """The engine's monotonic clock (injectable in tests)."""
+        return self._clock()
+
     def text(self, key: str, lang: str, **values: object) -> str:
         return self.kb.text(key, lang, **values)
 
@@ -159,6 +163,10 @@ class Engine:
         folded = fold(text)
         if folded in LANGUAGE_WORDS:
             return self.set_language(incoming, LANGUAGE_WORDS[folded])
+        if self.sessions.is_join_text(text):  # a trainee typed a session's PIN or code
+            joined = self.sessions.join_typed(incoming, text, self.preferred(incoming))
+            if joined is not None:
+                return joined
         prefs = self.store.get_prefs(incoming.user_id)  # one read per message
         lang, decided = self.detect(text, incoming, prefs)
         if decided and not prefs.pinned and prefs.lang != lang:
@@ -280,6 +288,8 @@ class Engine:
             )
             return [Reply(self.text("forget_confirm", lang), lang, choices)]
         if command in {"cancel", "cancelar"}:
+            if self.store.active_attempt(incoming.user_id) is None:
+                return [Reply(self.text("cancel_nothing", lang), lang, (self.menu_choice(lang),))]
             self.store.deactivate_attempts(incoming.user_id)
             return [Reply(self.text("cancelled", lang), lang, (self.menu_choice(lang),))]
         if command in {"quiz", "examen"}:
@@ -288,6 +298,8 @@ class Engine:
             return self.quiz.stop_group(incoming, lang)
         if command in {"newsession", "sessions", "results", "export", "close"}:
             return self.sessions.on_command(incoming, command, arg, lang)
+        if command in {"join", "unirse", "unirme"}:
+            return self.sessions.on_command(incoming, "join", arg, lang)
         if command in ADMIN_COMMANDS and self.admin.allowed(incoming):
             return self.admin.on_command(command, lang)
         return [Reply(self.text("unknown_command", lang), lang, (self.menu_choice(lang),))]
@@ -335,6 +347,13 @@ class Engine:
             return self.quiz.on_payload(incoming, p, lang)
         if p.kind == payloads.SESSION_JOIN:
             return self.sessions.on_join(incoming, p.args[0], lang)
+        if p.kind in {
+            payloads.SESSION_NEW,
+            payloads.SESSION_RESULTS,
+            payloads.SESSION_EXPORT,
+            payloads.SESSION_CLOSE,
+        }:
+            return self.sessions.on_payload(incoming, p, lang)
         return self.stale(lang)  # pragma: no cover - every parsed kind is handled above
 
     # -- inline mode ------------------------------------------------------------------------

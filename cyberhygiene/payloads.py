@@ -24,6 +24,11 @@ QUIZ_START = "qs"  # qs:<quiz_id>
 QUIZ_ANSWER = "qa"  # qa:<attempt_id>:<question>:<option>
 QUIZ_NEXT = "qn"  # qn:<attempt_id>
 SESSION_JOIN = "sj"  # sj:<code>
+# Trainer buttons. Each names a session by its code; the engine answers only its owner.
+SESSION_NEW = "ns"  # ns:<quiz_id>: create a session for that quiz
+SESSION_RESULTS = "sr"  # sr:<code>
+SESSION_EXPORT = "se"  # se:<code>
+SESSION_CLOSE = "sc"  # sc:<code>
 
 # Deep-link payloads (``https://t.me/<bot>?start=<prefix><id>``), answered by ``/start``.
 TOPIC_LINK = "topic_"
@@ -44,6 +49,10 @@ _SHAPES: dict[str, re.Pattern[str]] = {
     QUIZ_ANSWER: re.compile(rf"^{_NUM}:\d{{1,2}}:\d$"),
     QUIZ_NEXT: re.compile(rf"^{_NUM}$"),
     SESSION_JOIN: re.compile(r"^[A-Za-z0-9]{6,20}$"),
+    SESSION_NEW: re.compile(rf"^{_ID}$"),
+    SESSION_RESULTS: re.compile(r"^[A-Za-z0-9]{6,20}$"),
+    SESSION_EXPORT: re.compile(r"^[A-Za-z0-9]{6,20}$"),
+    SESSION_CLOSE: re.compile(r"^[A-Za-z0-9]{6,20}$"),
 }
 
 

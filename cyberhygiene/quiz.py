@@ -18,7 +18,7 @@ from . import markup, payloads
 from .knowledge import Quiz
 from .messages import Choice, Incoming, PollSpec, Reply
 from .payloads import Payload
-from .store import Attempt
+from .store import Attempt, SessionInfo
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -192,6 +192,8 @@ class QuizFlow:
         attempt = self.store.get_attempt(attempt_id)
         code = attempt.session_code if attempt is not None else None
         info = self.store.get_session(code) if code else None
+        if info is not None and attempt is not None:
+            lines.append(self._session_notice(info, attempt, lang))
         if info is not None and info.closed_at is None:
             retry = payloads.make(payloads.SESSION_JOIN, info.code)
         else:
@@ -202,6 +204,23 @@ class QuizFlow:
             Choice(self._t("quiz_share_button", lang), url=self.share_url(link, quiz.title[lang])),
         )
         return Reply("\n\n".join(lines), lang, choices)
+
+    def _session_notice(self, info: SessionInfo, attempt: Attempt, lang: str) -> str:
+        """Tell a trainee whether this result reached the trainer or counts as a retake."""
+        counted = [
+            a
+            for a in self.store.session_attempts(info.code)
+            if a.user_id == attempt.user_id
+            and a.finished_at is not None
+            and (info.closed_at is None or a.started_at < info.closed_at)
+        ]
+        first = min(counted, key=lambda a: a.finished_at or 0.0) if counted else None
+        key = (
+            "session_result_shared"
+            if first is not None and first.id == attempt.id
+            else "session_result_retake"
+        )
+        return self._t(key, lang, title=markup.escape(info.title))
 
     # -- live group quizzes ---------------------------------------------------------------------
     def _usage(self, lang: str) -> Reply:

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import threading
 import time
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz
 
 from . import markup, payloads
 from .images import bar_chart_png, qr_png
 from .knowledge import Quiz
 from .messages import Attachment, Choice, Incoming, Reply
-from .quiz import LETTERS
+from .payloads import Payload
+from .quiz import LETTERS, QuizFlow
 from .store import Attempt, SessionInfo
 
 if TYPE_CHECKING:
@@ -26,6 +32,13 @@ if TYPE_CHECKING:
 
 TITLE_MAX = 100
 MAX_NAMES_IN_RESULTS = 40
+LIST_MAX = 10  # sessions shown by /sessions and the pickers, newest first
+SUGGEST_SCORE = 60.0  # rapidfuzz WRatio a mistyped quiz id must reach to be suggested
+PENDING_TITLE_SECONDS = 600.0
+PIN_TRIES = 5  # wrong PINs a user may send per window before being told to wait
+PIN_WINDOW = 600.0
+PIN_RE = re.compile(r"^\d{6}$")
+CODE_RE = re.compile(r"^[A-Za-z0-9]{12}$")  # the shape of Store.create_session's codes
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,12 @@ class TrainerSessions:
         self.engine = engine
         self.kb = engine.kb
         self.store = engine.store
+        self._clock = engine.clock
+        self._lock = threading.Lock()  # the engine may run in several worker threads
+        self._pin_failures: dict[str, deque[float]] = defaultdict(deque)
+        # A title typed with a mistyped quiz id ("/newsession basic Room 4"), kept for the
+        # "did you mean" button that follows; memory only, so a restart just loses the title.
+        self._pending_titles: dict[str, tuple[str, float]] = {}
 
     def _t(self, key: str, lang: str, **values: object) -> str:
         return self.engine.text(key, lang, **values)
@@ -126,8 +145,11 @@ class TrainerSessions:
     def link(self, code: str) -> str:
         return self.engine.deep_link(payloads.SESSION_LINK + code)
 
-    def _usage(self, lang: str) -> list[Reply]:
-        return [Reply(self._t("session_usage", lang, ids=self.engine.quiz_ids()), lang)]
+    def _heading(self, info: SessionInfo, quiz: Quiz, lang: str) -> str:
+        title = markup.escape(info.title)
+        if info.title in quiz.title.values():
+            return title
+        return self._t("session_heading", lang, title=title, quiz=markup.escape(quiz.title[lang]))
 
     def on_command(self, incoming: Incoming, command: str, arg: str, lang: str) -> list[Reply]:
         if incoming.in_group:
@@ -136,23 +158,83 @@ class TrainerSessions:
             return self.create(incoming, arg, lang)
         if command == "sessions":
             return self.list_sessions(incoming, lang)
+        if command == "join":
+            return self.join_typed(incoming, arg, lang) or [Reply(self._t("session_join_usage", lang), lang)]
         code = arg.split()[0] if arg.split() else ""
-        info = self.store.owned_session(code, incoming.user_id) if code else None
         if not code:
-            return self._usage(lang)
+            return self.pick_session(incoming, command, lang)
+        info = self.store.owned_session(code, incoming.user_id)
         if info is None or info.quiz_id not in self.kb.quizzes:
             return [Reply(self._t("session_unknown", lang), lang)]
+        return self._act(command, info, lang)
+
+    def _act(self, command: str, info: SessionInfo, lang: str) -> list[Reply]:
         if command == "results":
             return self.results(info, lang)
         if command == "export":
             return self.export(info, lang)
         return self.close(info, lang)
 
+    def on_payload(self, incoming: Incoming, p: Payload, lang: str) -> list[Reply]:
+        """The trainer's buttons: new session for a quiz, and results / export / close."""
+        if incoming.in_group:
+            return [Reply(self._t("session_private_only", lang), lang)]
+        if p.kind == payloads.SESSION_NEW:
+            if p.args[0] not in self.kb.quizzes:
+                return self.engine.stale(lang)
+            with self._lock:
+                pending = self._pending_titles.pop(incoming.user_id, None)
+            fresh = pending is not None and self._clock() - pending[1] < PENDING_TITLE_SECONDS
+            return self._create(incoming, p.args[0], pending[0] if pending and fresh else "", lang)
+        info = self.store.owned_session(p.args[0], incoming.user_id)
+        if info is None or info.quiz_id not in self.kb.quizzes:
+            return [Reply(self._t("session_unknown", lang), lang)]
+        command = {
+            payloads.SESSION_RESULTS: "results",
+            payloads.SESSION_EXPORT: "export",
+            payloads.SESSION_CLOSE: "close",
+        }[p.kind]
+        return self._act(command, info, lang)
+
+    # -- creating -----------------------------------------------------------------------------
+    def _quiz_choices(self, lang: str, ids: list[str] | None = None) -> tuple[Choice, ...]:
+        return tuple(
+            Choice(self.kb.quizzes[qid].title[lang], payloads.make(payloads.SESSION_NEW, qid))
+            for qid in (ids if ids is not None else list(self.kb.quizzes))
+        )
+
+    def suggest_quizzes(self, typed: str) -> list[str]:
+        """Quiz ids close to a mistyped id or title, best first (rapidfuzz, 0-100)."""
+        typed = typed.strip().lower()
+        if not typed:
+            return []
+        best: dict[str, float] = {}
+        for qid, quiz in self.kb.quizzes.items():
+            names = [qid, qid.replace("_", " "), *(t.lower() for t in quiz.title.values())]
+            best[qid] = max(fuzz.WRatio(typed, name) for name in names)
+        ranked = sorted((q for q, score in best.items() if score >= SUGGEST_SCORE), key=lambda q: -best[q])
+        return ranked[:3]
+
     def create(self, incoming: Incoming, arg: str, lang: str) -> list[Reply]:
+        if not arg.strip():
+            return [Reply(self._t("session_pick_quiz", lang), lang, self._quiz_choices(lang))]
         quiz_id, _, title = arg.strip().partition(" ")
-        quiz_id = quiz_id.lower()
-        if quiz_id not in self.kb.quizzes:
-            return self._usage(lang)
+        if quiz_id.lower() in self.kb.quizzes:
+            return self._create(incoming, quiz_id.lower(), title, lang)
+        guesses = self.suggest_quizzes(quiz_id) or self.suggest_quizzes(arg)
+        if title.strip():
+            with self._lock:
+                if len(self._pending_titles) > 10_000:  # bounded memory
+                    self._pending_titles.clear()
+                self._pending_titles[incoming.user_id] = (title, self._clock())
+        typed = markup.escape(quiz_id[:40])
+        if guesses:
+            text = self._t("session_did_you_mean", lang, typed=typed)
+            return [Reply(text, lang, self._quiz_choices(lang, guesses))]
+        text = self._t("session_quiz_unknown", lang, typed=typed)
+        return [Reply(text, lang, self._quiz_choices(lang))]
+
+    def _create(self, incoming: Incoming, quiz_id: str, title: str, lang: str) -> list[Reply]:
         quiz = self.kb.quizzes[quiz_id]
         title = " ".join(title.split())[:TITLE_MAX] or quiz.title[lang]
         info = self.store.create_session(incoming.user_id, quiz_id, title)
@@ -161,38 +243,86 @@ class TrainerSessions:
         text = self._t(
             "session_created",
             lang,
-            title=markup.escape(title),
+            heading=self._heading(info, quiz, lang),
             link=markup.escape(link),
             code=info.code,
-            quiz=markup.escape(quiz.title[lang]),
+            pin=info.pin or "",
         )
         photo = Attachment(
             "photo",
             f"session-{info.code}.png",
             qr_png(link),
-            self._t("session_qr_caption", lang, title=markup.escape(title)),
+            self._t("session_qr_caption", lang, title=markup.escape(title), pin=info.pin or ""),
         )
-        return [Reply(text, lang), Reply("", lang, attachment=photo)]
+        return [Reply(text, lang, self.session_buttons(info, lang)), Reply("", lang, attachment=photo)]
 
-    def list_sessions(self, incoming: Incoming, lang: str) -> list[Reply]:
-        rows = self.store.sessions_of(incoming.user_id)
-        if not rows:
-            return [Reply(self._t("session_list_empty", lang), lang)]
-        lines = [self._t("session_list_header", lang)]
-        for info, people, done in rows[:50]:
-            status = self._t("session_status_closed" if info.closed_at else "session_status_open", lang)
-            lines.append(
-                self._t(
-                    "session_list_row",
-                    lang,
-                    title=markup.escape(info.title),
-                    code=info.code,
-                    people=people,
-                    done=done,
-                    status=status,
+    def session_buttons(self, info: SessionInfo, lang: str) -> tuple[Choice, ...]:
+        """Results and Export; while open also Close and Share (the link, to forward)."""
+        choices = [
+            Choice(
+                self._t("session_results_button", lang), payloads.make(payloads.SESSION_RESULTS, info.code)
+            ),
+            Choice(self._t("session_export_button", lang), payloads.make(payloads.SESSION_EXPORT, info.code)),
+        ]
+        if info.closed_at is None:
+            choices.append(
+                Choice(
+                    self._t("session_close_button", lang), payloads.make(payloads.SESSION_CLOSE, info.code)
                 )
             )
-        return [Reply("\n".join(lines), lang)]
+            share = QuizFlow.share_url(self.link(info.code), info.title)
+            choices.append(Choice(self._t("session_share_button", lang), url=share))
+        return tuple(choices)
+
+    # -- listing ------------------------------------------------------------------------------
+    def _status(self, info: SessionInfo, lang: str) -> str:
+        return self._t("session_status_closed" if info.closed_at else "session_status_open", lang)
+
+    def list_sessions(self, incoming: Incoming, lang: str) -> list[Reply]:
+        """One message per session (newest first), each with its buttons."""
+        rows = self.store.sessions_of(incoming.user_id)
+        if not rows:
+            return [Reply(self._t("session_list_empty", lang), lang, self._quiz_choices(lang))]
+        replies = []
+        for info, people, done in rows[:LIST_MAX]:
+            text = self._t(
+                "session_list_row",
+                lang,
+                title=markup.escape(info.title),
+                code=info.code,
+                people=people,
+                done=done,
+                status=self._status(info, lang),
+                pin=info.pin if info.pin and info.closed_at is None else "-",
+            )
+            replies.append(Reply(text, lang, self.session_buttons(info, lang)))
+        if len(rows) > LIST_MAX:
+            replies.append(Reply(self._t("session_list_more", lang, n=len(rows) - LIST_MAX), lang))
+        return replies
+
+    def pick_session(self, incoming: Incoming, command: str, lang: str) -> list[Reply]:
+        """A bare /results, /export or /close: the trainer's sessions as buttons."""
+        rows = [info for info, _, _ in self.store.sessions_of(incoming.user_id)]
+        if command == "close":
+            rows = [info for info in rows if info.closed_at is None]
+        if not rows:
+            key = "session_none_open" if command == "close" else "session_list_empty"
+            return [Reply(self._t(key, lang), lang, self._quiz_choices(lang))]
+        kind = {
+            "results": payloads.SESSION_RESULTS,
+            "export": payloads.SESSION_EXPORT,
+            "close": payloads.SESSION_CLOSE,
+        }[command]
+        choices = tuple(
+            Choice(
+                self._t(
+                    "session_pick_label", lang, title=_short(info.title, 40), status=self._status(info, lang)
+                ),
+                payloads.make(kind, info.code),
+            )
+            for info in rows[:LIST_MAX]
+        )
+        return [Reply(self._t(f"session_pick_{command}", lang), lang, choices)]
 
     def stats(self, info: SessionInfo) -> SessionStats:
         quiz = self.kb.quizzes[info.quiz_id]
@@ -214,8 +344,7 @@ class TrainerSessions:
         head = self._t(
             "session_results",
             lang,
-            title=markup.escape(info.title),
-            quiz=markup.escape(quiz.title[lang]),
+            heading=self._heading(info, quiz, lang),
             status=status,
             participants=st.participants,
             completed=st.completed,
@@ -310,6 +439,48 @@ class TrainerSessions:
         start = Choice(self._t("session_start_button", lang), payloads.make(payloads.SESSION_JOIN, info.code))
         return [Reply(text, lang, (start,))]
 
+    @staticmethod
+    def is_join_text(text: str) -> bool:
+        """Whether ``text`` has the shape of a PIN or a session code (a cheap check, no I/O)."""
+        typed = text.strip()
+        return bool(PIN_RE.match(typed.replace(" ", "").replace("-", "")) or CODE_RE.match(typed))
+
+    def join_typed(self, incoming: Incoming, text: str, lang: str) -> list[Reply] | None:
+        """A PIN (``123456``, ``123 456``) or a session code sent as text: the session's intro.
+
+        None when ``text`` is neither, so the message is understood as usual. Wrong PINs are
+        throttled per user (:data:`PIN_TRIES` per :data:`PIN_WINDOW` seconds) so a room's PIN
+        can't be found by trying them all.
+        """
+        if incoming.in_group:
+            return None
+        typed = text.strip()
+        compact = typed.replace(" ", "").replace("-", "")
+        if PIN_RE.match(compact):
+            return self.join_by_pin(incoming, compact, lang)
+        if CODE_RE.match(typed):
+            return self.on_link(incoming, typed, lang) or None
+        return None
+
+    def join_by_pin(self, incoming: Incoming, pin: str, lang: str) -> list[Reply]:
+        now = self._clock()
+        with self._lock:
+            failures = self._pin_failures[incoming.user_id]
+            while failures and now - failures[0] > PIN_WINDOW:
+                failures.popleft()
+            if len(failures) >= PIN_TRIES:
+                return [Reply(self._t("session_pin_throttled", lang), lang)]
+        info = self.store.session_by_pin(pin)
+        replies = self.on_link(incoming, info.code, lang) if info is not None else []
+        if replies:
+            return replies
+        with self._lock:
+            self._pin_failures[incoming.user_id].append(now)
+            if len(self._pin_failures) > 10_000:  # bounded memory
+                for uid in [u for u, q in self._pin_failures.items() if not q or now - q[-1] > PIN_WINDOW]:
+                    del self._pin_failures[uid]
+        return [Reply(self._t("session_pin_unknown", lang), lang)]
+
     def on_join(self, incoming: Incoming, code: str, lang: str) -> list[Reply]:
         info = self.store.get_session(code)
         if info is None or info.quiz_id not in self.kb.quizzes:
@@ -319,6 +490,10 @@ class TrainerSessions:
         self.store.join_session(code, incoming.user_id, incoming.first_name, incoming.username)
         self.store.count("session_joined")
         return self.engine.quiz.start(incoming, info.quiz_id, lang, session_code=code)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _csv_safe(value: str) -> str:

@@ -112,12 +112,18 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (day, key)
     );
     """,
+    # 4: a short numeric PIN a room can type to join an open trainer session
+    """
+    ALTER TABLE sessions ADD COLUMN pin TEXT;
+    CREATE INDEX sessions_pin ON sessions(pin);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Usage counts are kept in memory and written at most this often (and at close), so that
 # counting costs no disk write per message.
 USAGE_FLUSH_SECONDS = 30.0
 USAGE_FLUSH_KEYS = 500
+PIN_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -147,6 +153,7 @@ class SessionInfo:
     title: str
     created_at: float
     closed_at: float | None
+    pin: str | None = None  # 6 digits while open; sessions made before schema 4 have none
 
 
 @dataclass(frozen=True)
@@ -452,26 +459,51 @@ class Store:
 
     # -- trainer sessions -------------------------------------------------------------------
     def create_session(self, owner_id: str, quiz_id: str, title: str) -> SessionInfo:
+        """A new open session with a random code and a PIN no other open session has."""
         with self.transaction() as db:
             while True:
                 code = secrets.token_urlsafe(9).replace("-", "x").replace("_", "y")
                 if db.execute("SELECT 1 FROM sessions WHERE code = ?", (code,)).fetchone() is None:
                     break
+            while True:
+                pin = f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
+                taken = db.execute(
+                    "SELECT 1 FROM sessions WHERE pin = ? AND closed_at IS NULL", (pin,)
+                ).fetchone()
+                if taken is None:
+                    break
             db.execute(
-                "INSERT INTO sessions(code, owner_id, quiz_id, title, created_at) VALUES (?, ?, ?, ?, ?)",
-                (code, owner_id, quiz_id, title, time.time()),
+                "INSERT INTO sessions(code, owner_id, quiz_id, title, created_at, pin) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (code, owner_id, quiz_id, title, time.time(), pin),
             )
         info = self.get_session(code)
         assert info is not None
         return info
 
+    @staticmethod
+    def _session_info(row: sqlite3.Row) -> SessionInfo:
+        return SessionInfo(
+            row["code"],
+            row["owner_id"],
+            row["quiz_id"],
+            row["title"],
+            row["created_at"],
+            row["closed_at"],
+            row["pin"],
+        )
+
     def get_session(self, code: str) -> SessionInfo | None:
         row = self._one("SELECT * FROM sessions WHERE code = ?", (code,))
-        if row is None:
-            return None
-        return SessionInfo(
-            row["code"], row["owner_id"], row["quiz_id"], row["title"], row["created_at"], row["closed_at"]
+        return None if row is None else self._session_info(row)
+
+    def session_by_pin(self, pin: str) -> SessionInfo | None:
+        """The open session with this PIN (a closed session's PIN no longer works)."""
+        row = self._one(
+            "SELECT * FROM sessions WHERE pin = ? AND closed_at IS NULL ORDER BY created_at DESC LIMIT 1",
+            (pin,),
         )
+        return None if row is None else self._session_info(row)
 
     def owned_session(self, code: str, owner_id: str) -> SessionInfo | None:
         """The session only if ``owner_id`` created it: anyone else sees nothing."""
@@ -490,9 +522,7 @@ class Store:
         )
         return [
             (
-                SessionInfo(
-                    r["code"], r["owner_id"], r["quiz_id"], r["title"], r["created_at"], r["closed_at"]
-                ),
+                self._session_info(r),
                 int(r["n_people"]),
                 int(r["n_done"]),
             )

@@ -85,7 +85,11 @@ def test_commands_in_both_languages(engine: Engine, kb: KnowledgeBase) -> None:
         )
         assert engine.handle(Incoming("u", text="/topics"))[0].text == kb.ui["topics_intro"][lang]
         assert engine.handle(Incoming("u", text="/nonsense"))[0].text == kb.ui["unknown_command"][lang]
+        assert engine.handle(Incoming("u", text="/cancel"))[0].text == kb.ui["cancel_nothing"][lang]
+        engine.handle(Incoming("u", text="/quiz basics"))
         assert engine.handle(Incoming("u", text="/cancel"))[0].text == kb.ui["cancelled"][lang]
+        assert engine.store.active_attempt("u") is None
+        assert engine.handle(Incoming("u", text="/cancel"))[0].text == kb.ui["cancel_nothing"][lang]
         assert engine.handle(Incoming("u", text=None))[0].text == kb.ui["non_text"][lang]
         assert engine.handle(Incoming("u", text="   "))[0].text == kb.ui["empty_message"][lang]
 
