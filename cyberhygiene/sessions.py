@@ -8,19 +8,16 @@ count); retakes are shown separately.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import threading
-import time
 from collections import defaultdict, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
-from . import markup, payloads
-from .images import bar_chart_png, qr_png
+from . import charts, exports, markup, payloads
+from .images import qr_png
 from .knowledge import Quiz
 from .messages import Attachment, Choice, Incoming, Reply
 from .payloads import Payload
@@ -62,10 +59,8 @@ class SessionStats:
     per_question: list[tuple[int, float]]  # (question index, % correct), hardest first
     retakes: int
     rows: list[TraineeRow]
-
-
-def _fmt_time(ts: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ts)) if ts else ""
+    # question index -> how many counted attempts chose each option (index = option)
+    option_counts: dict[int, list[int]] = field(default_factory=dict)
 
 
 def compute_stats(
@@ -119,12 +114,22 @@ def compute_stats(
     passed = sum(1 for s in scores if total and s / total >= quiz.pass_mark)
     pass_rate = passed / completed * 100 if completed else 0.0
     per_question: list[tuple[int, float]] = []
+    option_counts: dict[int, list[int]] = {
+        i: [0] * max((len(opts) for opts in q.options.values()), default=0)
+        for i, q in enumerate(quiz.questions)
+    }
     if completed:
         for i in range(total):
             right = sum(1 for a in counted for q, _, ok in answers_of.get(a.id, []) if q == i and ok)
             per_question.append((i, right / completed * 100))
         per_question.sort(key=lambda qp: (qp[1], qp[0]))
-    return SessionStats(len(participants), completed, average, pass_rate, per_question, retakes, rows)
+        for a in counted:
+            for q, chosen, _ in answers_of.get(a.id, []):
+                if q in option_counts and 0 <= chosen < len(option_counts[q]):
+                    option_counts[q][chosen] += 1
+    return SessionStats(
+        len(participants), completed, average, pass_rate, per_question, retakes, rows, option_counts
+    )
 
 
 class TrainerSessions:
@@ -338,14 +343,14 @@ class TrainerSessions:
         return f"{name} (@{markup.escape(row.username)})" if row.username else name
 
     def results(self, info: SessionInfo, lang: str) -> list[Reply]:
+        """The figures, each question with the share who chose each option, and the chart."""
         quiz = self.kb.quizzes[info.quiz_id]
         st = self.stats(info)
-        status = self._t("session_status_closed" if info.closed_at else "session_status_open", lang)
         head = self._t(
             "session_results",
             lang,
             heading=self._heading(info, quiz, lang),
-            status=status,
+            status=self._status(info, lang),
             participants=st.participants,
             completed=st.completed,
             average=f"{st.average:.0f}",
@@ -354,63 +359,170 @@ class TrainerSessions:
         )
         if not st.completed:
             return [Reply(head + "\n\n" + self._t("session_results_empty", lang), lang)]
-        lines = [head, ""]
+        lines = [head, "", self._t("session_results_questions_header", lang)]
         for i, pct in st.per_question:
-            question = quiz.questions[i].question[lang]
-            short = question if len(question) <= 70 else question[:67].rstrip() + "…"
+            q = quiz.questions[i]
+            lines.append("")
             lines.append(
                 self._t(
-                    "session_results_question", lang, n=i + 1, pct=f"{pct:.0f}", question=markup.escape(short)
+                    "session_results_question",
+                    lang,
+                    n=i + 1,
+                    pct=f"{pct:.0f}",
+                    question=markup.escape(q.question[lang]),
                 )
             )
+            counts = st.option_counts.get(i, [])
+            for j, option in enumerate(q.options[lang]):
+                n = counts[j] if j < len(counts) else 0
+                key = "session_results_option_right" if j == q.answer else "session_results_option"
+                lines.append(
+                    self._t(
+                        key,
+                        lang,
+                        letter=LETTERS[j],
+                        option=markup.escape(option),
+                        pct=f"{n / st.completed * 100:.0f}",
+                        n=n,
+                    )
+                )
         lines.append("")
         total = len(quiz.questions)
         for row in st.rows[:MAX_NAMES_IN_RESULTS]:
             if row.score is None:
                 score = self._t("session_results_unfinished", lang)
             else:
-                score = f"{row.score}/{total}"
+                score = f"{row.score} / {total}"
             lines.append(self._t("session_results_person", lang, name=self._name(row), score=score))
         if len(st.rows) > MAX_NAMES_IN_RESULTS:
             lines.append(self._t("session_results_more", lang, n=len(st.rows) - MAX_NAMES_IN_RESULTS))
-        labels = [self._t("export_header_question", lang, n=i + 1) for i, _ in st.per_question]
-        chart = bar_chart_png([(label, pct) for label, (_, pct) in zip(labels, st.per_question, strict=True)])
+        chart = self.chart(info, quiz, st, lang)
         caption = self._t("session_chart_caption", lang, title=markup.escape(info.title))
         return [
             Reply("\n".join(lines), lang),
             Reply("", lang, attachment=Attachment("photo", f"results-{info.code}.png", chart, caption)),
         ]
 
-    def export_csv(self, info: SessionInfo, lang: str) -> str:
+    def chart(self, info: SessionInfo, quiz: Quiz, st: SessionStats, lang: str) -> bytes:
+        """% right per question, hardest on top, on a 0-100 axis (see :mod:`charts`)."""
+        labels = [
+            self._t(
+                "session_chart_label", lang, n=i + 1, question=_short(quiz.questions[i].question[lang], 42)
+            )
+            for i, _ in st.per_question
+        ]
+        title = info.title if info.title in quiz.title.values() else f"{info.title} · {quiz.title[lang]}"
+        return charts.percent_bars_png(
+            labels,
+            [pct for _, pct in st.per_question],
+            title=_short(title, 70),
+            subtitle=self._t("session_chart_subtitle", lang, n=st.completed),
+            xlabel=self._t("session_chart_axis", lang),
+        )
+
+    # -- exports -----------------------------------------------------------------------------
+    def results_sheet(self, info: SessionInfo, lang: str, st: SessionStats | None = None) -> exports.Sheet:
+        """One row per trainee: numbers as numbers, the chosen option's text per question."""
         quiz = self.kb.quizzes[info.quiz_id]
-        st = self.stats(info)
-        out = io.StringIO()
-        writer = csv.writer(out)
+        st = st or self.stats(info)
+        total = len(quiz.questions)
         header = [
             self._t(f"export_header_{k}", lang)
-            for k in ("name", "username", "started", "finished", "score", "retakes")
+            for k in ("name", "username", "started", "finished", "correct", "total", "percent", "retakes")
         ]
-        header += [self._t("export_header_question", lang, n=i + 1) for i in range(len(quiz.questions))]
-        writer.writerow(header)
-        for row in st.rows:
-            cells = [
-                _csv_safe(row.first_name),
-                _csv_safe(row.username),
-                _fmt_time(row.started),
-                _fmt_time(row.finished),
-                "" if row.score is None else f"{row.score}/{len(quiz.questions)}",
-                str(row.retakes),
+        fixed = len(header)
+        header += [
+            self._t("export_header_question", lang, n=i + 1, question=_short(q.question[lang], 60))
+            for i, q in enumerate(quiz.questions)
+        ]
+        rows: list[list[exports.Cell]] = []
+        marks: dict[tuple[int, int], bool] = {}
+        for r, row in enumerate(st.rows):
+            done = row.score is not None
+            cells: list[exports.Cell] = [
+                _cell(row.first_name),
+                _cell(row.username),
+                exports.utc(row.started),
+                exports.utc(row.finished),
+                row.score if done else None,
+                total if done else None,
+                round(100 * (row.score or 0) / total, 1) if done and total else None,
+                row.retakes,
             ]
-            for i in range(len(quiz.questions)):
+            for i, q in enumerate(quiz.questions):
                 given = row.answers.get(i)
-                cells.append("" if given is None else f"{LETTERS[given[0]]} {'✓' if given[1] else '✗'}")
-            writer.writerow(cells)
-        return out.getvalue()
+                if given is None or not 0 <= given[0] < len(q.options[lang]):
+                    cells.append(None)
+                    continue
+                cells.append(_cell(q.options[lang][given[0]]))
+                marks[(r, fixed + i)] = given[1]
+            rows.append(cells)
+        widths = [18, 16, 20, 20, 10, 8, 10, 12] + [30] * total
+        return exports.Sheet(self._t("export_sheet_results", lang), header, rows, marks, widths)
+
+    def questions_sheet(self, info: SessionInfo, lang: str, st: SessionStats) -> exports.Sheet:
+        quiz = self.kb.quizzes[info.quiz_id]
+        width = max((len(q.options[lang]) for q in quiz.questions), default=0)
+        header = [self._t("export_header_number", lang), self._t("export_header_question_text", lang)]
+        header += [self._t("export_header_option", lang, letter=LETTERS[j]) for j in range(width)]
+        header += [self._t("export_header_right_answer", lang), self._t("export_header_right_share", lang)]
+        share = dict(st.per_question)
+        rows: list[list[exports.Cell]] = []
+        for i, q in enumerate(quiz.questions):
+            options: list[exports.Cell] = [_cell(o) for o in q.options[lang]]
+            options += [None] * (width - len(options))
+            right = f"{LETTERS[q.answer]}. {q.options[lang][q.answer]}"
+            pct = round(share[i], 1) if i in share else None
+            rows.append([i + 1, _cell(q.question[lang]), *options, _cell(right), pct])
+        widths = [6, 60, *([30] * width), 34, 12]
+        return exports.Sheet(self._t("export_sheet_questions", lang), header, rows, None, widths)
+
+    def summary_sheet(self, info: SessionInfo, lang: str, st: SessionStats) -> exports.Sheet:
+        quiz = self.kb.quizzes[info.quiz_id]
+        pairs: list[tuple[str, exports.Cell]] = [
+            ("export_summary_session", _cell(info.title)),
+            ("export_summary_quiz", _cell(quiz.title[lang])),
+            ("export_summary_status", self._status(info, lang)),
+            ("export_summary_created", exports.utc(info.created_at)),
+            ("export_summary_participants", st.participants),
+            ("export_summary_completed", st.completed),
+            ("export_summary_average", round(st.average, 1)),
+            ("export_summary_pass_rate", round(st.pass_rate, 1)),
+            ("export_summary_retakes", st.retakes),
+        ]
+        rows = [[self._t(key, lang), value] for key, value in pairs]
+        header = [self._t("export_summary_what", lang), self._t("export_summary_value", lang)]
+        return exports.Sheet(self._t("export_sheet_summary", lang), header, rows, None, [34, 40])
+
+    def export_csv(self, info: SessionInfo, lang: str) -> bytes:
+        """The results table as CSV (the xlsx's first sheet)."""
+        return exports.csv_bytes(self.results_sheet(info, lang))
+
+    def export_xlsx(self, info: SessionInfo, lang: str) -> bytes:
+        st = self.stats(info)
+        return exports.xlsx_bytes(
+            [
+                self.results_sheet(info, lang, st),
+                self.questions_sheet(info, lang, st),
+                self.summary_sheet(info, lang, st),
+            ]
+        )
 
     def export(self, info: SessionInfo, lang: str) -> list[Reply]:
-        data = self.export_csv(info, lang).encode("utf-8-sig")  # BOM: spreadsheets read UTF-8
-        caption = self._t("session_export_caption", lang, title=markup.escape(info.title))
-        return [Reply("", lang, attachment=Attachment("document", f"session-{info.code}.csv", data, caption))]
+        title = markup.escape(info.title)
+        xlsx = Attachment(
+            "document",
+            f"session-{info.code}.xlsx",
+            self.export_xlsx(info, lang),
+            self._t("session_export_caption", lang, title=title),
+        )
+        csv_file = Attachment(
+            "document",
+            f"session-{info.code}.csv",
+            self.export_csv(info, lang),
+            self._t("session_export_csv_caption", lang, title=title),
+        )
+        return [Reply("", lang, attachment=xlsx), Reply("", lang, attachment=csv_file)]
 
     def close(self, info: SessionInfo, lang: str) -> list[Reply]:
         if info.closed_at is not None:
@@ -494,6 +606,12 @@ class TrainerSessions:
 
 def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _cell(value: str) -> str:
+    """Every text cell of an export (CSV and xlsx) goes through here: the one place to make
+    user-provided text safe in a spreadsheet, so the escaping can be swapped in one spot."""
+    return _csv_safe(value)
 
 
 def _csv_safe(value: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 import signal
 from pathlib import Path
 
@@ -86,23 +87,25 @@ async def test_trainer_session_from_link_to_csv(kb: KnowledgeBase, tmp_path: Pat
         await play(bot, LUIS, await join(LUIS, "Luis"), [wrong[0], wrong[1], *right[2:]])
         await play(bot, ZOE, await join(ZOE, "Zoe"), right[:3])  # abandons midway
 
-        results = await bot.say(TRAINER, f"/results {info.code}")
+        results = await bot.say_until(TRAINER, f"/results {info.code}", "sendPhoto")
         text = text_of(results)
         assert "Participants: 3" in text and "Completed: 2" in text
         assert f"Average score: {round((n + n - 2) / (2 * n) * 100)}%" in text
         passed = sum(s / n >= quiz.pass_mark for s in (n, n - 2))
         assert f"Pass rate: {round(passed / 2 * 100)}%" in text
-        q_lines = [line for line in text.splitlines() if line.startswith("Q")]
-        assert q_lines[0].startswith("Q1: 50%") and q_lines[1].startswith("Q2: 50%")
+        plain = re.sub(r"<[^>]+>", "", text)
+        q_lines = [line for line in plain.splitlines() if line.startswith("Q") and " · " in line]
+        assert q_lines[0].startswith("Q1 · 50% right") and q_lines[1].startswith("Q2 · 50% right")
         assert results[-1].method == "sendPhoto"
 
-        export = await bot.say(TRAINER, f"/export {info.code}")
-        assert export[0].method == "sendDocument"
-        data = next(iter(export[0].files.values())).data.decode("utf-8-sig")
+        export = await bot.say_until(TRAINER, f"/export {info.code}", "sendDocument", count=2)
+        assert [c.method for c in export] == ["sendDocument", "sendDocument"]
+        data = next(iter(export[1].files.values())).data.decode("utf-8-sig")
         rows = {r["name"]: r for r in csv.DictReader(io.StringIO(data))}
         assert set(rows) == {"Ana", "Luis", "Zoe"}
-        assert rows["Ana"]["score"] == f"{n}/{n}" and rows["Luis"]["score"] == f"{n - 2}/{n}"
-        assert rows["Zoe"]["finished (UTC)"] == "" and rows["Zoe"]["Q4"] == ""
+        assert rows["Ana"]["correct"] == str(n) and rows["Luis"]["correct"] == str(n - 2)
+        q4 = next(k for k in rows["Zoe"] if k.startswith("Q4. "))
+        assert rows["Zoe"]["finished (UTC)"] == "" and rows["Zoe"][q4] == ""
 
         refused = text_of(await bot.say(OTHER, f"/results {info.code}"))
         assert refused == text_of(await bot.say(OTHER, "/results abcdefghij"))

@@ -5,8 +5,15 @@ Everything goes through python-telegram-bot's real HTTP stack against tests/fake
 
 from __future__ import annotations
 
+import csv
+import datetime
+import io
+import re
 from pathlib import Path
 from typing import Any
+
+import openpyxl
+from PIL import Image
 
 from cyberhygiene import payloads
 from cyberhygiene.knowledge import KnowledgeBase
@@ -25,11 +32,16 @@ def kinds(call: Call) -> list[str]:
     return [d.split(":")[1] for d in datas(call)]
 
 
-async def tap(bot: Running, user: int, call: Call, kind: str, index: int = 0) -> list[Call]:
-    """Press the ``index``-th button of ``kind`` on the message ``call`` sent."""
+async def tap(
+    bot: Running, user: int, call: Call, kind: str, index: int = 0, *, until: str = "", count: int = 1
+) -> list[Call]:
+    """Press the ``index``-th button of ``kind`` on the message ``call`` sent (and, for slow
+    replies, wait for ``count`` ``until`` calls)."""
     found = [d for d in datas(call) if d.split(":")[1] == kind]
     assert found, f"no {kind} button on {call.params.get('text')!r}: {datas(call)}"
     message: dict[str, Any] = call.result
+    if until:
+        return await bot.press_until(user, found[index], until, count, message=message)
     return await bot.press(user, found[index], message=message)
 
 
@@ -87,7 +99,7 @@ async def test_tap_to_create_share_and_follow_a_session(kb: KnowledgeBase, tmp_p
         cards = await bot.say(TRAINER, "/sessions")
         assert len(cards) == 1 and "1 se unieron, 1 terminaron" in cards[0].params["text"]
         assert kinds(cards[0]) == kinds(created[0])
-        results = await tap(bot, TRAINER, cards[0], payloads.SESSION_RESULTS)
+        results = await tap(bot, TRAINER, cards[0], payloads.SESSION_RESULTS, until="sendPhoto")
         assert "Participantes: 1" in text_of(results) and "Terminaron: 1" in text_of(results)
 
         # a bare /results and /export list the sessions as buttons
@@ -95,7 +107,7 @@ async def test_tap_to_create_share_and_follow_a_session(kb: KnowledgeBase, tmp_p
             listing = await bot.say(TRAINER, command)
             assert datas(listing[0]) == [payloads.make(kind, info.code)]
             assert quiz.title["es"] in buttons(listing[0])[0]["text"]
-        exported = await tap(bot, TRAINER, listing[0], payloads.SESSION_EXPORT)
+        exported = await tap(bot, TRAINER, listing[0], payloads.SESSION_EXPORT, until="sendDocument", count=2)
         assert any(c.method == "sendDocument" for c in exported)
 
         # someone else forging the trainer's buttons learns nothing
@@ -111,7 +123,9 @@ async def test_tap_to_create_share_and_follow_a_session(kb: KnowledgeBase, tmp_p
         assert "cerrada" in text_of(closed)
         late = text_of(await bot.say(ZOE, info.pin, language_code="es"))
         assert "No conozco ninguna sesión abierta con ese PIN" in late
-        assert "Participantes: 1" in text_of(await bot.say(TRAINER, f"/results {info.code}"))
+        assert "Participantes: 1" in text_of(
+            await bot.say_until(TRAINER, f"/results {info.code}", "sendPhoto")
+        )
         assert (await bot.say(TRAINER, "/close"))[0].params["text"].startswith("No tienes sesiones abiertas")
 
 
@@ -147,3 +161,113 @@ async def test_cancel_with_nothing_to_cancel(kb: KnowledgeBase, tmp_path: Path) 
         await bot.say(ANA, "/quiz basics")
         assert "OK, cancelled" in text_of(await bot.say(ANA, "/cancel"))
         assert "nada que cancelar" in text_of(await bot.say(LUIS, "/cancelar", language_code="es"))
+
+
+async def test_workshop_results_chart_and_exports_agree(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """A Spanish-speaking trainer's workshop: four trainees, results, chart, xlsx and csv."""
+    quiz = kb.quizzes["basics"]
+    n = len(quiz.questions)
+    right = [q.answer for q in quiz.questions]
+    wrong = [(q.answer + 1) % len(q.options["es"]) for q in quiz.questions]
+    async with running_bot(kb, tmp_path) as bot:
+        created = await bot.say(TRAINER, "/newsession basics Taller Norte", language_code="es")
+        ((info, _, _),) = bot.store.sessions_of(str(TRAINER))
+        assert info.pin is not None
+
+        async def trainee(user: int, name: str, picks: list[int]) -> None:
+            intro = await bot.say(user, info.pin or "", first_name=name, language_code="es")
+            await play_to_end(bot, user, await tap(bot, user, intro[0], payloads.SESSION_JOIN), picks)
+
+        await trainee(ANA, "Ana", right)  # 7/7
+        await trainee(LUIS, "Luis", [wrong[0], wrong[1], *right[2:]])  # 5/7
+        await trainee(OTHER, '=HYPERLINK("http://x")', [wrong[0], *right[1:]])  # 6/7, a hostile name
+        await trainee(ZOE, "Zoe", right[:3])  # abandons after 3
+
+        results = await tap(bot, TRAINER, created[0], payloads.SESSION_RESULTS, until="sendPhoto")
+        plain = re.sub(r"<[^>]+>", "", text_of(results[:-1]))
+        figures = {
+            k: int(v)
+            for k, v in re.findall(
+                r"(Participantes|Terminaron|Calificación promedio|Aprobaron): (\d+)", plain
+            )
+        }
+        scores = [n, n - 2, n - 1]
+        average = sum(scores) / (3 * n) * 100
+        pass_rate = sum(s / n >= quiz.pass_mark for s in scores) / 3 * 100
+        assert figures == {
+            "Participantes": 4,
+            "Terminaron": 3,
+            "Calificación promedio": round(average),
+            "Aprobaron": round(pass_rate),
+        }
+        q1 = quiz.questions[0]
+        q_lines = [line for line in plain.splitlines() if line.startswith("P") and " · " in line]
+        assert q_lines[0].startswith("P1 · 33% correctas:") and q1.question["es"] in q_lines[0]
+        assert q_lines[1].startswith("P2 · 67% correctas:"), "hardest first"
+        assert f"✅ {'ABCD'[q1.answer]}. {q1.options['es'][q1.answer]}: 33% (1)" in plain
+        assert f"▫️ {'ABCD'[wrong[0]]}. {q1.options['es'][wrong[0]]}: 67% (2)" in plain
+
+        # the chart: a real PNG, readable projected and on a phone
+        png = next(iter(results[-1].files.values())).data
+        image = Image.open(io.BytesIO(png))
+        image.load()
+        assert image.format == "PNG" and image.width >= 900 and image.height >= 400
+        assert "Taller Norte" in results[-1].params["caption"]
+
+        exported = await tap(bot, TRAINER, created[0], payloads.SESSION_EXPORT, until="sendDocument", count=2)
+        docs = {
+            name: f.data for c in exported for name, f in c.files.items() for name in [f.filename or name]
+        }
+        xlsx_name, csv_name = f"session-{info.code}.xlsx", f"session-{info.code}.csv"
+        assert set(docs) >= {xlsx_name, csv_name}, list(docs)
+        book = openpyxl.load_workbook(io.BytesIO(docs[xlsx_name]))
+        assert book.sheetnames == ["Resultados", "Preguntas", "Resumen"]
+        sheet = book["Resultados"]
+        header = [c.value for c in sheet[1]]
+        assert header[:8] == [
+            "nombre",
+            "usuario",
+            "inicio (UTC)",
+            "fin (UTC)",
+            "correctas",
+            "preguntas",
+            "porcentaje",
+            "intentos adicionales (no cuentan)",
+        ]
+        assert str(header[8]).startswith("P1. ")
+        rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+        assert rows["Ana"][4:7] == (n, n, 100.0)
+        assert rows["Luis"][4:7] == (n - 2, n, round(100 * (n - 2) / n, 1))
+        assert rows["Zoe"][4] is None and rows["Zoe"][3] is None
+        assert isinstance(rows["Ana"][2], datetime.datetime), "times are real times (UTC) in xlsx"
+        hostile = next(k for k in rows if isinstance(k, str) and "HYPERLINK" in k)
+        assert hostile.startswith("'="), "a name never becomes a formula"
+        assert rows["Luis"][8] == q1.options["es"][wrong[0]], "the chosen option's text"
+        completed = [r for r in rows.values() if r[4] is not None]
+        assert round(sum(r[6] for r in completed) / len(completed)) == figures["Calificación promedio"]
+        summary = {r[0]: r[1] for r in book["Resumen"].iter_rows(min_row=2, values_only=True)}
+        assert summary["participantes"] == figures["Participantes"]
+        assert summary["terminaron"] == figures["Terminaron"]
+        assert round(summary["calificación promedio (%)"]) == figures["Calificación promedio"]
+        assert round(summary["aprobaron (%)"]) == figures["Aprobaron"]
+        questions = list(book["Preguntas"].iter_rows(min_row=2, values_only=True))
+        assert len(questions) == n and questions[0][1] == q1.question["es"]
+        assert questions[0][-2] == f"{'ABCD'[q1.answer]}. {q1.options['es'][q1.answer]}"
+        assert round(questions[0][-1]) == 33 and round(questions[1][-1]) == 67
+
+        table = list(csv.reader(io.StringIO(docs[csv_name].decode("utf-8-sig"))))
+        assert table[0] == header
+        assert len(table) == 5 and all(len(r) == len(header) for r in table)
+        by_name = {r[0]: r for r in table[1:]}
+        assert by_name["Luis"][4:7] == [str(n - 2), str(n), f"{100 * (n - 2) / n:.1f}"]
+        assert by_name["Ana"][2].endswith(" UTC")
+        date_like = re.compile(r"^\d{1,2}[/-]\d{1,2}$")
+        assert not [v for r in table for v in r if date_like.match(v)], (
+            "nothing a spreadsheet reads as a date"
+        )
+        print(
+            f"\nWORKSHOP session={info.title!r} pin={info.pin} participants={figures['Participantes']} "
+            f"completed={figures['Terminaron']} average={average:.1f}% pass_rate={pass_rate:.1f}% "
+            f"Q1={q_lines[0][:24]!r} chart={image.width}x{image.height}px png={len(png)}B "
+            f"xlsx={len(docs[xlsx_name])}B csv={len(docs[csv_name])}B"
+        )
