@@ -68,6 +68,8 @@ REQUIRED_UI_KEYS: tuple[str, ...] = (
     "quiz_correct",
     "quiz_wrong",
     "quiz_next_button",
+    "quiz_your_answer_right",
+    "quiz_your_answer_wrong",
     "quiz_result",
     "quiz_passed",
     "quiz_failed",

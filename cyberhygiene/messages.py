@@ -47,6 +47,10 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     attachment: Attachment | None = None
     poll: PollSpec | None = None
+    # Replace the message whose button was pressed instead of sending a new one (channels
+    # without editing just show it). An empty ``text`` keeps that message's text and only
+    # replaces its buttons (with ``choices``; none removes them).
+    edit: bool = False
 
     def html(self) -> str:
         return markup.to_html(self.text)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 LETTERS = string.ascii_uppercase
+BUTTON_CHARS = 30  # longer options are cut off on a phone's button
 
 
 class QuizFlow:
@@ -95,8 +96,12 @@ class QuizFlow:
         return [Reply(text, lang, (choice,))]
 
     # -- one question -----------------------------------------------------------------------
-    def question(self, attempt: Attempt, quiz: Quiz, lang: str) -> Reply:
-        index = attempt.position
+    @staticmethod
+    def lettered(options: tuple[str, ...]) -> bool:
+        """Whether options are too long for a button and are written out as A-D instead."""
+        return any(len(option) > BUTTON_CHARS for option in options)
+
+    def _question_text(self, quiz: Quiz, index: int, lang: str) -> str:
         q = quiz.questions[index]
         text = self._t(
             "quiz_question",
@@ -106,11 +111,23 @@ class QuizFlow:
             total=len(quiz.questions),
             question=markup.escape(q.question[lang]),
         )
+        if self.lettered(q.options[lang]):
+            lines = [f"{LETTERS[i]}. {markup.escape(option)}" for i, option in enumerate(q.options[lang])]
+            text += "\n\n" + "\n".join(lines)
+        return text
+
+    def question(self, attempt: Attempt, quiz: Quiz, lang: str) -> Reply:
+        """One question as one message: the options as buttons, or as letters when long."""
+        index = attempt.position
+        options = quiz.questions[index].options[lang]
+        letters = self.lettered(options)
         choices = tuple(
-            Choice(option, payloads.make(payloads.QUIZ_ANSWER, attempt.id, index, i))
-            for i, option in enumerate(q.options[lang])
+            Choice(
+                LETTERS[i] if letters else option, payloads.make(payloads.QUIZ_ANSWER, attempt.id, index, i)
+            )
+            for i, option in enumerate(options)
         )
-        return Reply(text, lang, choices)
+        return Reply(self._question_text(quiz, index, lang), lang, choices)
 
     def on_payload(self, incoming: Incoming, p: Payload, lang: str) -> list[Reply]:
         if p.kind == payloads.QUIZ_LIST:
@@ -126,7 +143,8 @@ class QuizFlow:
         if p.kind == payloads.QUIZ_NEXT:
             if attempt.finished_at is not None or not attempt.active:
                 return self.engine.stale(lang)
-            return [self.question(attempt, quiz, lang)]
+            # the pressed message keeps its text (the answered question) and loses its button
+            return [Reply("", lang, edit=True), self.question(attempt, quiz, lang)]
         question, option = int(p.args[1]), int(p.args[2])
         if (
             attempt.finished_at is not None
@@ -143,23 +161,30 @@ class QuizFlow:
         return self._answer(attempt, quiz, question, option, lang)
 
     def _answer(self, attempt: Attempt, quiz: Quiz, index: int, option: int, lang: str) -> list[Reply]:
+        """The question's message, edited: the chosen option marked, right or wrong, why, Next."""
         q = quiz.questions[index]
         correct = option == q.answer
         if not self.store.record_answer(attempt.id, index, option, correct):
             return self.engine.stale(lang)
-        right = markup.escape(q.options[lang][q.answer])
+        right = markup.escape(f"{LETTERS[q.answer]}. {q.options[lang][q.answer]}")
+        chosen = self._t(
+            "quiz_your_answer_right" if correct else "quiz_your_answer_wrong",
+            lang,
+            answer=markup.escape(f"{LETTERS[option]}. {q.options[lang][option]}"),
+        )
         key = "quiz_correct" if correct else "quiz_wrong"
-        text = self._t(key, lang, answer=right, explanation=markup.escape(q.explanation[lang]))
+        feedback = self._t(key, lang, answer=right, explanation=markup.escape(q.explanation[lang]))
+        text = "\n\n".join([self._question_text(quiz, index, lang), chosen, feedback])
         last = index + 1 >= len(quiz.questions)
         if not last:
             next_choice = Choice(
                 self._t("quiz_next_button", lang), payloads.make(payloads.QUIZ_NEXT, attempt.id)
             )
-            return [Reply(text, lang, (next_choice,))]
+            return [Reply(text, lang, (next_choice,), edit=True)]
         self.store.finish_attempt(attempt.id)
         score = sum(1 for _, _, ok in self.store.attempt_answers(attempt.id) if ok)
         self.store.count(f"quiz_finished.{quiz.id}", 100.0 * score / len(quiz.questions))
-        return [Reply(text, lang), self.result(attempt.id, quiz, lang)]
+        return [Reply(text, lang, edit=True), self.result(attempt.id, quiz, lang)]
 
     def result(self, attempt_id: int, quiz: Quiz, lang: str) -> Reply:
         answers = self.store.attempt_answers(attempt_id)

@@ -170,7 +170,10 @@ def check_reply(reply: Reply) -> None:
         assert 2 <= len(poll.options) <= 10 and all(1 <= len(o) <= 100 for o in poll.options), poll
         assert 0 <= poll.correct < len(poll.options), poll
     if not reply.text:
-        assert reply.attachment is not None or reply.poll is not None, reply
+        # an empty text is a file, a poll, or an edit that only replaces the pressed buttons
+        assert reply.attachment is not None or reply.poll is not None or reply.edit, reply
+        if reply.edit:
+            assert reply.attachment is None and reply.poll is None, reply
 
 
 def check_replies(replies: list[Reply]) -> None:

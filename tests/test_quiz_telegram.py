@@ -58,8 +58,17 @@ async def test_deep_linked_quiz_to_the_end(kb: KnowledgeBase, tmp_path: Path) ->
         last = await play(bot, ANA, first, [q.answer for q in quiz.questions])
         n = len(quiz.questions)
         assert f"{n}/{n} correctas" in text_of(last)
-        # the answered question's buttons were removed so it can't be answered twice
-        assert bot.fake.calls("editMessageReplyMarkup")
+        # one message per question, edited in place when answered; 8 questions, 10 messages at most
+        sent = [
+            c for c in bot.fake.calls() if c.ok and c.method in {"sendMessage", "sendPhoto", "sendDocument"}
+        ]
+        assert len([c for c in sent if c.params.get("chat_id") in (ANA, str(ANA))]) <= n + 2
+        edits = bot.fake.calls("editMessageText")
+        assert len(edits) == n and all(c.ok for c in edits)
+        final = bot.fake.get_message(ANA, edits[0].params["message_id"])
+        assert final is not None and quiz.questions[0].question["es"] in final["text"]
+        assert "Tu respuesta:" in final["text"] and "✅" in final["text"]
+        assert "reply_markup" not in final, "an answered question can't be answered twice"
         share = [b["url"] for c in last for b in buttons(c) if "url" in b]
         assert share and "CyberHygieneTestBot" in share[0]
 
@@ -150,10 +159,10 @@ async def test_killed_mid_quiz_resumes(kb: KnowledgeBase, tmp_path: Path) -> Non
             options = answer_buttons(first)
             fake.callback_query(ANA, options[quiz.questions[0].answer])
             feedback = await fake.wait_for(
-                "sendMessage", lambda c: "1:qn:" in str(c.params.get("reply_markup")), ok=True, timeout=20
+                "editMessageText", lambda c: "1:qn:" in str(c.params.get("reply_markup")), ok=True, timeout=20
             )
             fake.callback_query(ANA, next_button(feedback) or "")
-            await fake.wait_for("sendMessage", ok=True, count=3, timeout=20)
+            await fake.wait_for("sendMessage", ok=True, count=2, timeout=20)
         finally:
             proc.send_signal(signal.SIGKILL)
             await proc.wait()

@@ -271,3 +271,35 @@ async def test_workshop_results_chart_and_exports_agree(kb: KnowledgeBase, tmp_p
             f"Q1={q_lines[0][:24]!r} chart={image.width}x{image.height}px png={len(png)}B "
             f"xlsx={len(docs[xlsx_name])}B csv={len(docs[csv_name])}B"
         )
+
+
+async def test_private_quiz_is_one_edited_message_per_question(kb: KnowledgeBase, tmp_path: Path) -> None:
+    quiz = kb.quizzes["passwords_mfa"]
+    n = len(quiz.questions)
+    assert n == 8
+    picks = [
+        q.answer if i % 3 else (q.answer + 1) % len(q.options["es"]) for i, q in enumerate(quiz.questions)
+    ]
+    async with running_bot(kb, tmp_path) as bot:
+        first = await bot.say(ANA, "/start quiz_passwords_mfa", language_code="es")
+        await play_to_end(bot, ANA, first, picks)
+        sent = [c for c in bot.fake.calls() if c.ok and c.method in {"sendMessage", "sendPhoto"}]
+        assert len(sent) <= 10, [c.summary() for c in sent]
+        questions = [c for c in sent if any(d.startswith("1:qa:") for d in datas(c))]
+        assert len(questions) == n
+        lettered = 0
+        for call, q in zip(questions, quiz.questions, strict=True):
+            labels = [b["text"] for b in buttons(call)]
+            final = bot.fake.get_message(ANA, call.result["message_id"])
+            assert final is not None and "reply_markup" not in final, "answered: no buttons left"
+            assert q.question["es"] in final["text"] and "Tu respuesta:" in final["text"]
+            if any(len(o) > 30 for o in q.options["es"]):
+                lettered += 1
+                assert labels == list("ABCD"[: len(q.options["es"])])
+                for letter, option in zip("ABCD", q.options["es"], strict=False):
+                    assert f"{letter}. {option}" in call.params["text"]
+            else:
+                assert labels == list(q.options["es"])
+        assert lettered, "this quiz has long options in Spanish"
+        wrong_one = bot.fake.get_message(ANA, questions[0].result["message_id"])
+        assert wrong_one is not None and "❌" in wrong_one["text"] and "Esta vez no" in wrong_one["text"]

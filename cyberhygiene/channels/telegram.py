@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import functools
 import logging
 import os
@@ -58,7 +59,7 @@ from telegram.ext import (
     filters,
 )
 
-from .. import markup, payloads
+from .. import markup
 from ..config import Settings
 from ..engine import Engine
 from ..messages import Choice, Incoming, PollAnswer, Reply
@@ -491,18 +492,60 @@ class TelegramChannel:
         # always, also for stale or forged data, or the button keeps spinning.
         await self._call("answerCallbackQuery", query.from_user.id, lambda: query.answer())
         data = query.data if isinstance(query.data, str) else ""
-        parsed = payloads.parse(data)
         chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-        if parsed is not None and parsed.kind == payloads.QUIZ_ANSWER and query.message is not None:
-            # The question has been answered: remove its buttons so it can't be answered twice.
-            msg = query.message
-            await self._call(
+        # Nothing is changed before the engine has decided: a press that isn't valid (someone
+        # else's quiz, an old button) must leave the message as it is.
+        replies = await self.handle(self._incoming(update, payload=data))
+        await self._reply_to_press(query.message, chat_id, replies)
+
+    async def _reply_to_press(self, pressed: Any, chat_id: int, replies: Sequence[Reply]) -> None:
+        """Send the replies to a button press: ``edit`` replies replace the pressed message,
+        everything stays in the pressed message's forum topic."""
+        thread_id = None
+        if isinstance(pressed, Message) and pressed.is_topic_message:
+            thread_id = pressed.message_thread_id
+        pending: list[Reply] = []
+        for reply in replies:
+            if not reply.edit:
+                pending.append(reply)
+                continue
+            if pending:
+                await self.send(chat_id, pending, thread_id)
+                pending = []
+            if not await self._edit_pressed(pressed, chat_id, reply) and reply.text:
+                pending.append(dataclasses.replace(reply, edit=False))  # could not edit: send anew
+        if pending:
+            await self.send(chat_id, pending, thread_id)
+
+    async def _edit_pressed(self, pressed: Any, chat_id: int, reply: Reply) -> bool:
+        """Edit the message a button was on; False when there is none or Telegram refuses."""
+        message_id = getattr(pressed, "message_id", None)
+        if not isinstance(message_id, int):
+            return False
+        bot = self._bot()
+        markup_ = keyboard(reply.choices)
+        if not reply.text:
+            done = await self._call(
                 "editMessageReplyMarkup",
                 chat_id,
-                lambda: self._bot().edit_message_reply_markup(chat_id, msg.message_id, reply_markup=None),
+                lambda: bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup_),
             )
-        replies = await self.handle(self._incoming(update, payload=data))
-        await self.send(chat_id, replies)
+            return done is not None
+        if markup.plain_length(reply.text) > CHUNK_LIMIT:
+            return False
+        done = await self._call(
+            "editMessageText",
+            chat_id,
+            lambda: bot.edit_message_text(
+                reply.html(),
+                chat_id,
+                message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup_,
+                link_preview_options=NO_PREVIEW,
+            ),
+        )
+        return done is not None
 
     async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.inline_query
