@@ -93,6 +93,8 @@ REQUIRED_UI_KEYS: tuple[str, ...] = (
     "group_quiz_leader_row",
     "group_quiz_no_answers",
     "group_only_in_group",
+    "quiz_not_yours",
+    "group_quiz_stop_not_allowed",
     "session_pick_quiz",
     "session_did_you_mean",
     "session_quiz_unknown",

@@ -51,6 +51,8 @@ class Reply:
     # without editing just show it). An empty ``text`` keeps that message's text and only
     # replaces its buttons (with ``choices``; none removes them).
     edit: bool = False
+    # A short notice about the button just pressed (a Telegram "toast"), not a message.
+    toast: bool = False
 
     def html(self) -> str:
         return markup.to_html(self.text)
@@ -78,6 +80,8 @@ class Incoming:
     first_name: str = ""
     username: str = ""
     poll_answer: PollAnswer | None = None
+    # Filled by a channel that knows it: the sender administers this group chat.
+    is_admin: bool = False
 
     @property
     def chat(self) -> str:

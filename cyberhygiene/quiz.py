@@ -135,9 +135,14 @@ class QuizFlow:
         if p.kind == payloads.QUIZ_START:
             if p.args[0] not in self.kb.quizzes:
                 return self.engine.stale(lang)
+            if incoming.in_group:  # a group plays the live poll game, never a private quiz
+                return self.start_group(incoming, p.args[0], lang)
             return self.start(incoming, p.args[0], lang)
         attempt = self.store.get_attempt(int(p.args[0]))
-        if attempt is None or attempt.user_id != incoming.user_id or attempt.quiz_id not in self.kb.quizzes:
+        if attempt is not None and attempt.user_id != incoming.user_id:
+            # someone else's quiz: a short notice to the presser, nothing changes
+            return [Reply(self._t("quiz_not_yours", lang), lang, toast=True)]
+        if attempt is None or attempt.quiz_id not in self.kb.quizzes:
             return self.engine.stale(lang)
         quiz = self.kb.quizzes[attempt.quiz_id]
         if p.kind == payloads.QUIZ_NEXT:
@@ -346,6 +351,8 @@ class QuizFlow:
             if game is not None:
                 self.store.end_group_game(incoming.chat)
             return [Reply(self._t("group_quiz_none", lang), lang)]
+        if game.started_by != incoming.user_id and not incoming.is_admin:
+            return [Reply(self._t("group_quiz_stop_not_allowed", lang), lang)]
         return [self._finish_group(incoming.chat, self.kb.quizzes[game.quiz_id], game.lang, stopped=True)]
 
     def active_group_games(self) -> list[tuple[str, int]]:

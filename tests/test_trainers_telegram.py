@@ -40,9 +40,10 @@ async def tap(
     found = [d for d in datas(call) if d.split(":")[1] == kind]
     assert found, f"no {kind} button on {call.params.get('text')!r}: {datas(call)}"
     message: dict[str, Any] = call.result
+    chat = int(message["chat"]["id"])
     if until:
-        return await bot.press_until(user, found[index], until, count, message=message)
-    return await bot.press(user, found[index], message=message)
+        return await bot.press_until(user, found[index], until, count, message=message, chat_id=chat)
+    return await bot.press(user, found[index], message=message, chat_id=chat)
 
 
 async def play_to_end(bot: Running, user: int, first: list[Call], picks: list[int]) -> list[Call]:
@@ -303,3 +304,55 @@ async def test_private_quiz_is_one_edited_message_per_question(kb: KnowledgeBase
         assert lettered, "this quiz has long options in Spanish"
         wrong_one = bot.fake.get_message(ANA, questions[0].result["message_id"])
         assert wrong_one is not None and "❌" in wrong_one["text"] and "Esta vez no" in wrong_one["text"]
+
+
+FORUM, TOPIC = -100777, 77
+
+
+async def test_group_games_stay_in_their_topic_and_only_starter_or_admin_stops(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    async with running_bot(kb, tmp_path, group_quiz_seconds=5) as bot:
+        bot.fake.chat_admins[FORUM] = {ZOE}
+        await bot.say(ANA, "/quiz basics", chat_id=FORUM, message_thread_id=TOPIC, chat_title="Taller")
+        polls = await bot.fake.wait_for("sendPoll", ok=True, count=2, timeout=20)
+        assert [p.params.get("message_thread_id") for p in polls] == [TOPIC, TOPIC], "later polls too"
+        refused = await bot.say(LUIS, "/stopquiz", chat_id=FORUM, message_thread_id=TOPIC, language_code="es")
+        assert "Solo quien empezó este quiz o un admin" in text_of(refused)
+        assert bot.store.group_game(str(FORUM)) is not None, "the game goes on"
+        assert bot.fake.calls("getChatMember"), "admin status comes from Telegram"
+        board = await bot.say(ZOE, "/stopquiz", chat_id=FORUM, message_thread_id=TOPIC)
+        assert "stopped" in text_of(board).lower() or "leaderboard" in text_of(board).lower()
+        assert all(c.params.get("message_thread_id") == TOPIC for c in [*refused, *board])
+        assert bot.store.group_game(str(FORUM)) is None
+
+
+async def test_groups_get_the_live_game_not_a_private_quiz(kb: KnowledgeBase, tmp_path: Path) -> None:
+    group = -100778
+    async with running_bot(kb, tmp_path, group_quiz_seconds=30) as bot:
+        welcome = await bot.say(ANA, "/start", chat_id=group)
+        listing = await tap(bot, ANA, welcome[-1], payloads.QUIZ_LIST)
+        started = await tap(bot, ANA, listing[-1], payloads.QUIZ_START)
+        assert any(c.method == "sendPoll" for c in started), "a live poll game, not buttons"
+        assert not any(d.startswith("1:qa:") for c in started for d in datas(c))
+        await bot.say(ANA, "/stopquiz", chat_id=group)
+
+
+async def test_someone_elses_quiz_button_gets_a_toast_and_changes_nothing(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    async with running_bot(kb, tmp_path) as bot:
+        first = await bot.say(ANA, "/quiz basics")
+        question = [c for c in first if any(d.startswith("1:qa:") for d in datas(c))][-1]
+        before = bot.fake.get_message(ANA, question.result["message_id"])
+        edits = len(bot.fake.calls("editMessageText")) + len(bot.fake.calls("editMessageReplyMarkup"))
+        bot.fake.message(LUIS, "/start", language_code="es")
+        await bot.fake.wait_idle(quiet=0.4)
+        query_id = bot.fake.callback_query(LUIS, datas(question)[0], message=question.result)
+        await bot.fake.wait_idle(quiet=0.4)
+        assert bot.fake.callback_answers[query_id].get("text") == kb.ui["quiz_not_yours"]["es"]
+        assert len(bot.fake.calls("editMessageText")) + len(bot.fake.calls("editMessageReplyMarkup")) == edits
+        assert bot.fake.get_message(ANA, question.result["message_id"]) == before
+        # the owner's buttons still work
+        answered = await tap(bot, ANA, question, payloads.QUIZ_ANSWER)
+        assert answered and answered[0].method == "editMessageText"

@@ -104,6 +104,8 @@ READ_TIMEOUT = 30.0
 ENGINE_THREADS = 4
 PURGE_EVERY = 24 * 3600.0  # seconds between retention purges  # buttons with labels this short go two per row
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+TOAST_LIMIT = 200  # answerCallbackQuery text
+ADMIN_CACHE_SECONDS = 60.0
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -220,6 +222,7 @@ class TelegramChannel:
         self.settings = settings
         self._permanent_failures: set[str] = set()
         self._timers: set[asyncio.Task[None]] = set()
+        self._admin_cache: dict[tuple[int, int], tuple[bool, float]] = {}
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         # The engine is synchronous (matching is CPU work, SQLite commits wait for the disk):
         # run it in a few worker threads so network I/O keeps flowing meanwhile.
@@ -417,13 +420,14 @@ class TelegramChannel:
         )
         if message is not None and message.poll is not None:
             self.engine.quiz.poll_sent(str(chat_id), spec.position, message.poll.id)
-            self._schedule_next(str(chat_id), spec.position)
+            self._schedule_next(str(chat_id), spec.position, thread_id)
         return message
 
-    def _schedule_next(self, chat_id: str, position: int) -> None:
+    def _schedule_next(self, chat_id: str, position: int, thread_id: int | None = None) -> None:
         async def later() -> None:
             await asyncio.sleep(self.settings.group_quiz_seconds + 1)
-            await self.send(int(chat_id), self.engine.quiz.group_next(chat_id, position))
+            # the next poll and the leaderboard stay in the forum topic the game started in
+            await self.send(int(chat_id), self.engine.quiz.group_next(chat_id, position), thread_id)
 
         task = asyncio.get_running_loop().create_task(later())
         self._timers.add(task)
@@ -478,7 +482,10 @@ class TelegramChannel:
         text = self.addressed_text(message)
         if text is None:
             return
-        incoming = self._incoming(update, text=text if message.text else None)
+        is_admin = False
+        if message.chat.type != ChatType.PRIVATE and text.startswith("/"):
+            is_admin = await self._sender_is_admin(message.chat_id, update.effective_user.id)
+        incoming = self._incoming(update, text=text if message.text else None, is_admin=is_admin)
         replies = await self.handle(incoming)
         await self.send(
             message.chat_id, replies, message.message_thread_id if message.is_topic_message else None
@@ -488,15 +495,39 @@ class TelegramChannel:
         query = update.callback_query
         if query is None:
             return
-        # CallbackQueries need to be answered, even if no notification to the user is needed:
-        # always, also for stale or forged data, or the button keeps spinning.
-        await self._call("answerCallbackQuery", query.from_user.id, lambda: query.answer())
         data = query.data if isinstance(query.data, str) else ""
         chat_id = query.message.chat.id if query.message is not None else query.from_user.id
         # Nothing is changed before the engine has decided: a press that isn't valid (someone
         # else's quiz, an old button) must leave the message as it is.
-        replies = await self.handle(self._incoming(update, payload=data))
-        await self._reply_to_press(query.message, chat_id, replies)
+        try:
+            replies = await self.handle(self._incoming(update, payload=data))
+        except BaseException:
+            await self._answer_press(query, None)  # the button must stop spinning anyway
+            raise
+        toast = next((r for r in replies if r.toast), None)
+        # CallbackQueries need to be answered, even if no notification to the user is needed:
+        # always, also for stale or forged data, or the button keeps spinning.
+        await self._answer_press(query, toast.plain()[:TOAST_LIMIT] if toast else None)
+        await self._reply_to_press(query.message, chat_id, [r for r in replies if not r.toast])
+
+    async def _answer_press(self, query: Any, toast: str | None) -> None:
+        await self._call("answerCallbackQuery", query.from_user.id, lambda: query.answer(text=toast))
+
+    async def _sender_is_admin(self, chat_id: int, user_id: int) -> bool:
+        """Whether the sender administers the group (getChatMember, remembered a minute)."""
+        key = (chat_id, user_id)
+        now = asyncio.get_running_loop().time()
+        cached = self._admin_cache.get(key)
+        if cached is not None and now - cached[1] < ADMIN_CACHE_SECONDS:
+            return cached[0]
+        member = await self._call(
+            "getChatMember", chat_id, lambda: self._bot().get_chat_member(chat_id, user_id)
+        )
+        is_admin = member is not None and member.status in {"administrator", "creator"}
+        if len(self._admin_cache) > 10_000:
+            self._admin_cache.clear()
+        self._admin_cache[key] = (is_admin, now)
+        return is_admin
 
     async def _reply_to_press(self, pressed: Any, chat_id: int, replies: Sequence[Reply]) -> None:
         """Send the replies to a button press: ``edit`` replies replace the pressed message,

@@ -57,6 +57,7 @@ from telegram import (
     BotDescription,
     BotShortDescription,
     ChatFullInfo,
+    ChatMember,
     File,
     Message,
     Poll,
@@ -734,6 +735,11 @@ class FakeBotAPI:
         self.short_descriptions: dict[str, str] = {}
         """``setMyShortDescription`` texts by language code ("" = default)."""
 
+        self.chat_admins: dict[int, set[int]] = {}
+        """Group chat id -> user ids that ``getChatMember`` reports as administrators."""
+        self.chat_owners: dict[int, int] = {}
+        """Group chat id -> the user ``getChatMember`` reports as its creator."""
+
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self.webhook_allowed_updates: list[str] | None = None
@@ -761,6 +767,7 @@ class FakeBotAPI:
             ("stopPoll", self._stop_poll, _object(Poll)),
             ("sendChatAction", self._send_chat_action, _true),
             ("getChat", self._get_chat, _object(ChatFullInfo)),
+            ("getChatMember", self._get_chat_member, _object(ChatMember)),
             ("getFile", self._get_file, _object(File)),
             ("setMyDescription", self._set_my_description, _true),
             ("getMyDescription", self._get_my_description, _object(BotDescription)),
@@ -1991,6 +1998,34 @@ class FakeBotAPI:
             }
         )
         return chat
+
+    async def _get_chat_member(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
+        """A member's status in a chat: creator and administrators as set in
+        :attr:`chat_owners` / :attr:`chat_admins`, everyone else a plain member."""
+        chat = self._target_chat(params, check_blocked=False)
+        user_id = _as_int(params.get("user_id"), "user_id")
+        user = self._users.get(user_id) or {"id": user_id, "is_bot": False, "first_name": "Test"}
+        chat_id = int(chat["id"])
+        if self.chat_owners.get(chat_id) == user_id:
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        if user_id in self.chat_admins.get(chat_id, set()):
+            return {
+                "status": "administrator",
+                "user": user,
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+            }
+        return {"status": "member", "user": user}
 
     async def _get_file(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
         stored = self._files.get(str(params.get("file_id", "")))
