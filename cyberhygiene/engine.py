@@ -41,6 +41,18 @@ LANGUAGE_WORDS: dict[str, str] = {
 }
 
 
+# Spanish command names (shown in Spanish command menus) for the English ones.
+COMMAND_ALIASES: dict[str, str] = {
+    "ayuda": "help",
+    "nuevasesion": "newsession",
+    "sesiones": "sessions",
+    "resultados": "results",
+    "exportar": "export",
+    "cerrar": "close",
+    "detenerquiz": "stopquiz",
+}
+
+
 class Engine:
     """The bot's brain. Build it once; call :meth:`handle` for every incoming event."""
 
@@ -262,6 +274,7 @@ class Engine:
     def _on_command(self, incoming: Incoming, text: str) -> list[Reply]:
         head, *rest = text.split(maxsplit=1)
         command = head[1:].split("@", 1)[0].lower()
+        command = COMMAND_ALIASES.get(command, command)
         arg = rest[0].strip() if rest else ""
         lang = self.preferred(incoming)
         if command == "start":
@@ -367,7 +380,11 @@ class Engine:
             _, scores = self.matcher.scores(query, lang)
             scores.pop(OUT_OF_SCOPE, None)
             floor = self.settings.match.suggest_floor
-            ids = [i for i, s in sorted(scores.items(), key=lambda kv: -kv[1]) if s >= floor][:5]
+            # only real topics (those of the topic menu): no quiz, help or greeting, whose
+            # answers speak to the bot's own user and make no sense posted in another chat
+            topics = {i for g in self.kb.topics for i in g.intents}
+            ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+            ids = [i for i, s in ranked if s >= floor and i in topics][:5]
         else:
             lang = self.preferred(incoming)
             ids = [i for g in self.kb.topics for i in g.intents][:8]
@@ -376,9 +393,29 @@ class Engine:
             answer = self.kb.answers[iid]
             first = markup.to_plain(answer.text[lang]).strip().split("\n")[0]
             results.append(
-                InlineResult(iid, answer.title[lang], first[:120], self.answer_markup(answer, lang), lang)
+                InlineResult(
+                    iid,
+                    answer.title[lang],
+                    first[:120],
+                    self.answer_markup(answer, lang),
+                    lang,
+                    link=self.deep_link(payloads.TOPIC_LINK + iid),
+                    link_label=self.text("inline_open_topic", lang),
+                )
             )
         return results
+
+    def inline_answer(
+        self, query: str, language_code: str | None, user_id: str = ""
+    ) -> tuple[list[InlineResult], str]:
+        """:meth:`inline` results, and the label of the "Open the bot" button shown above them."""
+        results = self.inline(query, language_code, user_id)
+        lang = (
+            results[0].lang
+            if results
+            else self.preferred(Incoming(user_id or "inline", language_code=language_code))
+        )
+        return results, self.text("inline_open_bot", lang)
 
 
 def _clean(text: str) -> str:

@@ -184,6 +184,15 @@ REQUIRED_UI_KEYS: tuple[str, ...] = (
     "command_cancel",
     "command_newsession",
     "command_sessions",
+    "command_join",
+    "command_results",
+    "command_export",
+    "command_close",
+    "command_stopquiz",
+    "bot_description",
+    "bot_short_description",
+    "inline_open_topic",
+    "inline_open_bot",
 )
 
 

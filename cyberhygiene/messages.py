@@ -101,3 +101,5 @@ class InlineResult:
     description: str
     text: str  # markup of the full answer
     lang: str
+    link: str = ""  # a deep link back to the bot on this topic
+    link_label: str = ""

@@ -28,16 +28,21 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import (
     BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputFile,
     InputTextMessageContent,
     LinkPreviewOptions,
     Message,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -68,33 +73,27 @@ from ..store import UserPrefs
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Commands shown in Telegram's menu; their descriptions are UI strings (content/ui.yaml).
-MENU_COMMANDS: dict[str, tuple[str, ...]] = {
-    "en": (
-        "start",
-        "help",
-        "topics",
-        "quiz",
-        "language",
-        "privacy",
-        "forget",
-        "cancel",
-        "newsession",
-        "sessions",
-    ),
-    "es": (
-        "start",
-        "help",
-        "topics",
-        "quiz",
-        "idioma",
-        "privacy",
-        "forget",
-        "cancel",
-        "newsession",
-        "sessions",
-    ),
-}
+# Command menus per scope: (command shown in English, in Spanish). The Spanish names are
+# aliases the engine understands (engine.COMMAND_ALIASES); descriptions are UI strings
+# ``command_<English name>`` (content/ui.yaml).
+PRIVATE_MENU: tuple[tuple[str, str], ...] = (
+    ("start", "start"),
+    ("help", "ayuda"),
+    ("topics", "temas"),
+    ("quiz", "examen"),
+    ("language", "idioma"),
+    ("privacy", "privacidad"),
+    ("forget", "olvidar"),
+    ("cancel", "cancelar"),
+    ("join", "unirse"),
+    ("newsession", "nuevasesion"),
+    ("sessions", "sesiones"),
+    ("results", "resultados"),
+    ("export", "exportar"),
+    ("close", "cerrar"),
+)
+GROUP_MENU: tuple[tuple[str, str], ...] = (("quiz", "examen"), ("help", "ayuda"), ("topics", "temas"))
+GROUP_ADMIN_MENU: tuple[tuple[str, str], ...] = (*GROUP_MENU, ("stopquiz", "detenerquiz"))
 SEND_ATTEMPTS = 5  # transient failures (5xx, timeouts, resets) are retried this many times
 BACKOFF_BASE = 0.5
 RATE_LIMIT_RETRIES = 3  # AIORateLimiter waits out this many 429s per request
@@ -104,6 +103,7 @@ READ_TIMEOUT = 30.0
 ENGINE_THREADS = 4
 PURGE_EVERY = 24 * 3600.0  # seconds between retention purges  # buttons with labels this short go two per row
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+TYPING_AFTER = 0.3  # seconds the engine may take before the chat shows "typing…"
 TOAST_LIMIT = 200  # answerCallbackQuery text
 ADMIN_CACHE_SECONDS = 60.0
 
@@ -270,21 +270,41 @@ class TelegramChannel:
         me = await app.bot.get_me()
         if me.username:
             self.engine.bot_username = me.username
-        for lang, names in MENU_COMMANDS.items():
-            commands = [BotCommand(n, self.engine.text(f"command_{n}", lang)) for n in names]
-            try:
-                if lang == "en":
-                    await app.bot.set_my_commands(commands)
-                else:
-                    await app.bot.set_my_commands(commands, language_code=lang)
-            except TelegramError as exc:
-                logger.warning("could not set the %s command menu: %s", lang, exc)
+        await self._set_menus_and_descriptions(app.bot)
         # Live group quizzes survive a restart: give each its time again, then move on.
         for chat_id, position in self.engine.quiz.active_group_games():
             self._schedule_next(chat_id, position)
         task = asyncio.get_running_loop().create_task(self._purge_forever())
         self._timers.add(task)
         task.add_done_callback(self._timers.discard)
+
+    async def _set_menus_and_descriptions(self, bot: Any) -> None:
+        """What an empty chat shows (descriptions) and the command menus, per scope and
+        language: private chats, groups, group admins; English is also the default."""
+        scopes = (
+            (BotCommandScopeDefault(), PRIVATE_MENU),
+            (BotCommandScopeAllPrivateChats(), PRIVATE_MENU),
+            (BotCommandScopeAllGroupChats(), GROUP_MENU),
+            (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_MENU),
+        )
+        for lang in ("en", "es"):
+            code = None if lang == "en" else lang
+            for scope, menu in scopes:
+                commands = [
+                    BotCommand(en if lang == "en" else es, self.engine.text(f"command_{en}", lang))
+                    for en, es in menu
+                ]
+                try:
+                    await bot.set_my_commands(commands, scope=scope, language_code=code)
+                except TelegramError as exc:
+                    logger.warning("could not set the %s command menu: %s", lang, exc)
+            try:
+                await bot.set_my_description(self.engine.text("bot_description", lang), language_code=code)
+                await bot.set_my_short_description(
+                    self.engine.text("bot_short_description", lang), language_code=code
+                )
+            except TelegramError as exc:
+                logger.warning("could not set the %s bot description: %s", lang, exc)
 
     async def _purge_forever(self) -> None:
         """Apply the retention period at start-up and then once a day."""
@@ -311,13 +331,10 @@ class TelegramChannel:
             try:
                 return await make()
             except RetryAfter as exc:
-                wait = (
-                    exc.retry_after.total_seconds()
-                    if hasattr(exc.retry_after, "total_seconds")
-                    else float(exc.retry_after)
-                )
-                logger.warning("%s to chat %s: flood control, waiting %.1fs", what, chat_id, wait)
-                await asyncio.sleep(wait)
+                # One retry layer: AIORateLimiter has already waited out RATE_LIMIT_RETRIES
+                # 429s for this request; trying again here would multiply the attempts.
+                logger.warning("%s to chat %s: still rate limited, giving up: %s", what, chat_id, exc)
+                return None
             except Forbidden as exc:
                 self._permanent(what, chat_id, exc)
                 return None
@@ -365,6 +382,8 @@ class TelegramChannel:
                 message = await self._send_poll(chat_id, reply, thread_id)
             elif reply.attachment is not None:
                 att = reply.attachment
+                upload = ChatAction.UPLOAD_PHOTO if att.kind == "photo" else ChatAction.UPLOAD_DOCUMENT
+                await self._chat_action(chat_id, upload, thread_id)
                 send_file = bot.send_photo if att.kind == "photo" else bot.send_document
                 message = await self._call(
                     "sendPhoto" if att.kind == "photo" else "sendDocument",
@@ -486,10 +505,9 @@ class TelegramChannel:
         if message.chat.type != ChatType.PRIVATE and text.startswith("/"):
             is_admin = await self._sender_is_admin(message.chat_id, update.effective_user.id)
         incoming = self._incoming(update, text=text if message.text else None, is_admin=is_admin)
-        replies = await self.handle(incoming)
-        await self.send(
-            message.chat_id, replies, message.message_thread_id if message.is_topic_message else None
-        )
+        thread_id = message.message_thread_id if message.is_topic_message else None
+        replies = await self._handle_showing_typing(message.chat_id, incoming, thread_id)
+        await self.send(message.chat_id, replies, thread_id)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -500,7 +518,13 @@ class TelegramChannel:
         # Nothing is changed before the engine has decided: a press that isn't valid (someone
         # else's quiz, an old button) must leave the message as it is.
         try:
-            replies = await self.handle(self._incoming(update, payload=data))
+            pressed = query.message
+            thread = (
+                pressed.message_thread_id
+                if isinstance(pressed, Message) and pressed.is_topic_message
+                else None
+            )
+            replies = await self._handle_showing_typing(chat_id, self._incoming(update, payload=data), thread)
         except BaseException:
             await self._answer_press(query, None)  # the button must stop spinning anyway
             raise
@@ -509,6 +533,24 @@ class TelegramChannel:
         # always, also for stale or forged data, or the button keeps spinning.
         await self._answer_press(query, toast.plain()[:TOAST_LIMIT] if toast else None)
         await self._reply_to_press(query.message, chat_id, [r for r in replies if not r.toast])
+
+    async def _handle_showing_typing(
+        self, chat_id: int, incoming: Incoming, thread_id: int | None
+    ) -> list[Reply]:
+        """The engine's replies; if they take a moment (a chart, a spreadsheet), the chat
+        shows "typing…" meanwhile."""
+        task = asyncio.ensure_future(self.handle(incoming))
+        done, _ = await asyncio.wait({task}, timeout=TYPING_AFTER)
+        if not done:
+            await self._chat_action(chat_id, ChatAction.TYPING, thread_id)
+        return await task
+
+    async def _chat_action(self, chat_id: int, action: str, thread_id: int | None) -> None:
+        await self._call(
+            "sendChatAction",
+            chat_id,
+            lambda: self._bot().send_chat_action(chat_id, action, message_thread_id=thread_id),
+        )
 
     async def _answer_press(self, query: Any, toast: str | None) -> None:
         await self._call("answerCallbackQuery", query.from_user.id, lambda: query.answer(text=toast))
@@ -583,9 +625,9 @@ class TelegramChannel:
         if query is None:
             return
         loop = asyncio.get_running_loop()
-        found = await loop.run_in_executor(
+        found, open_label = await loop.run_in_executor(
             self._workers,
-            self.engine.inline,
+            self.engine.inline_answer,
             query.query,
             query.from_user.language_code,
             str(query.from_user.id),
@@ -598,13 +640,16 @@ class TelegramChannel:
                 input_message_content=InputTextMessageContent(
                     markup.to_html(r.text), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
                 ),
+                reply_markup=_link_button(r.link_label, r.link),
             )
             for r in found
         ]
+        # "Open the bot" above the results (the only thing offered when nothing matched)
+        button = InlineQueryResultsButton(text=open_label, start_parameter="inline")
         await self._call(
             "answerInlineQuery",
             query.from_user.id,
-            lambda: query.answer(results, cache_time=60, is_personal=True),
+            lambda: query.answer(results, cache_time=60, is_personal=True, button=button),
         )
 
     async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -641,6 +686,10 @@ class TelegramChannel:
                     await self.send(chat_id, [Reply(self.engine.text("error_sorry", lang), lang)])
                 except Exception:  # the error handler itself must never raise
                     logger.exception("could not tell chat %s about the error", chat_id)
+
+
+def _link_button(label: str, url: str) -> InlineKeyboardMarkup | None:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]]) if url and label else None
 
 
 def _not_sent(exc: TimedOut) -> bool:
