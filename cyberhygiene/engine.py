@@ -21,7 +21,7 @@ from .config import Settings
 from .knowledge import LANGS, Answer, KnowledgeBase
 from .language import LanguageModel
 from .matcher import OUT_OF_SCOPE, Match, Matcher
-from .messages import Choice, Incoming, InlineResult, Reply
+from .messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, InlineResult, Reply
 from .normalize import Lexicon, fold
 from .store import Store, UserPrefs
 
@@ -102,8 +102,13 @@ class Engine:
             return det.lang, True
         return self.preferred(incoming, prefs), False
 
-    def preferred(self, incoming: Incoming, prefs: UserPrefs | None = None) -> str:
-        """Stored preference, then Telegram's ``language_code``, then English."""
+    def preferred(self, incoming: Incoming, prefs: UserPrefs | None = None, *, own: bool = False) -> str:
+        """In a group, the language its admin chose (unless ``own``); then the user's stored
+        preference, then Telegram's ``language_code``, then English."""
+        if incoming.in_group and not own:
+            chat_lang = self.store.chat_lang(incoming.chat)
+            if chat_lang in LANGS:
+                return chat_lang
         prefs = prefs or self.store.get_prefs(incoming.user_id)
         if prefs.lang in LANGS:
             return prefs.lang
@@ -129,6 +134,8 @@ class Engine:
     def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one incoming event. Never raises for anything a user can send."""
         incoming = _sanitized(incoming)
+        if incoming.event:
+            return self._on_chat_event(incoming)
         if incoming.poll_answer is not None:
             return self.quiz.group_vote(incoming)
         # Flood protection counts typed messages: button presses are bounded by what the bot
@@ -270,6 +277,31 @@ class Engine:
         self.store.set_lang(incoming.user_id, lang, pinned=True)
         return [Reply(self.text("language_switched", lang), lang, (self.menu_choice(lang),))]
 
+    # -- groups -----------------------------------------------------------------------------
+    def _group_language(self, incoming: Incoming, wanted: str, lang: str) -> list[Reply]:
+        """``/language`` in a group: its admins set the group's language (games included)."""
+        if not incoming.is_admin:
+            return [Reply(self.text("group_language_admins_only", lang), lang)]
+        wanted = LANGUAGE_WORDS.get(wanted, wanted[:2])
+        if wanted in LANGS:
+            self.store.set_chat_lang(incoming.chat, wanted)
+            return [Reply(self.text("group_language_set", wanted), wanted)]
+        choices = tuple(
+            Choice(self.kb.text("language_name", code), payloads.make(payloads.LANGUAGE, code))
+            for code in LANGS
+        )
+        return [Reply(self.text("group_language_prompt", lang), lang, choices)]
+
+    def _on_chat_event(self, incoming: Incoming) -> list[Reply]:
+        """The bot was added to a group (say once how to play), or removed / blocked (stop)."""
+        if incoming.event == BOT_ADDED and incoming.in_group:
+            lang = self.preferred(incoming)
+            quiz = Choice(self.text("take_quiz_button", lang), payloads.make(payloads.QUIZ_LIST))
+            return [Reply(self.text("group_welcome", lang), lang, (quiz,))]
+        if incoming.event == BOT_REMOVED:
+            self.quiz.chat_gone(incoming.chat)
+        return []
+
     # -- commands ---------------------------------------------------------------------------
     def _on_command(self, incoming: Incoming, text: str) -> list[Reply]:
         head, *rest = text.split(maxsplit=1)
@@ -283,6 +315,8 @@ class Engine:
             return [self.answer("help", lang)]
         if command in {"topics", "menu", "temas"}:
             return [self.topics(lang)]
+        if command in {"language", "idioma", "lang"} and incoming.in_group:
+            return self._group_language(incoming, fold(arg), lang)
         if command in {"language", "idioma", "lang"}:
             wanted = LANGUAGE_WORDS.get(fold(arg), fold(arg)[:2] if arg else "")
             if wanted in LANGS:
@@ -349,6 +383,8 @@ class Engine:
         if p.kind == payloads.GROUP:
             reply = self.topic_group(p.args[0], lang)
             return [reply] if reply else self.stale(lang)
+        if p.kind == payloads.LANGUAGE and incoming.in_group:
+            return self._group_language(incoming, p.args[0], lang)
         if p.kind == payloads.LANGUAGE:
             return self.set_language(incoming, p.args[0])
         if p.kind == payloads.FORGET:

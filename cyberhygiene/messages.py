@@ -67,6 +67,10 @@ class PollAnswer:
     option_ids: tuple[int, ...]
 
 
+BOT_ADDED = "bot_added"
+BOT_REMOVED = "bot_removed"
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One thing a user did: typed ``text``, pressed a button (``payload``) or voted in a poll."""
@@ -82,6 +86,9 @@ class Incoming:
     poll_answer: PollAnswer | None = None
     # Filled by a channel that knows it: the sender administers this group chat.
     is_admin: bool = False
+    # Something that happened to the bot in this chat: BOT_ADDED or BOT_REMOVED (removed,
+    # banned, or blocked in a private chat).
+    event: str = ""
 
     @property
     def chat(self) -> str:

@@ -141,7 +141,8 @@ class QuizFlow:
         attempt = self.store.get_attempt(int(p.args[0]))
         if attempt is not None and attempt.user_id != incoming.user_id:
             # someone else's quiz: a short notice to the presser, nothing changes
-            return [Reply(self._t("quiz_not_yours", lang), lang, toast=True)]
+            own = self.engine.preferred(incoming, own=True)  # the presser's language, not the group's
+            return [Reply(self._t("quiz_not_yours", own), own, toast=True)]
         if attempt is None or attempt.quiz_id not in self.kb.quizzes:
             return self.engine.stale(lang)
         quiz = self.kb.quizzes[attempt.quiz_id]
@@ -253,14 +254,11 @@ class QuizFlow:
         return self._t(key, lang, title=markup.escape(info.title))
 
     # -- live group quizzes ---------------------------------------------------------------------
-    def _usage(self, lang: str) -> Reply:
-        return Reply(self._t("group_quiz_usage", lang, ids=self.engine.quiz_ids()), lang)
-
     def start_group(self, incoming: Incoming, quiz_id: str, lang: str) -> list[Reply]:
         if not quiz_id:
-            return [self._usage(lang)]
+            return self.list_quizzes(lang)  # tap a quiz: in a group it starts the live game
         if quiz_id not in self.kb.quizzes:
-            return [Reply(self._t("quiz_not_found", lang), lang), self._usage(lang)]
+            return [Reply(self._t("quiz_not_found", lang), lang), *self.list_quizzes(lang)]
         if not self.store.start_group_game(incoming.chat, quiz_id, lang, incoming.user_id):
             return [Reply(self._t("group_quiz_already", lang), lang)]
         quiz = self.kb.quizzes[quiz_id]
@@ -354,6 +352,11 @@ class QuizFlow:
         if game.started_by != incoming.user_id and not incoming.is_admin:
             return [Reply(self._t("group_quiz_stop_not_allowed", lang), lang)]
         return [self._finish_group(incoming.chat, self.kb.quizzes[game.quiz_id], game.lang, stopped=True)]
+
+    def chat_gone(self, chat_id: str) -> None:
+        """The bot was removed from (or blocked in) a chat: its game ends, no more polls."""
+        if self.store.group_game(chat_id) is not None:
+            self.store.end_group_game(chat_id)
 
     def active_group_games(self) -> list[tuple[str, int]]:
         """(chat_id, position) of games in progress, so a restarted channel can resume them."""

@@ -112,10 +112,15 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (day, key)
     );
     """,
-    # 4: a short numeric PIN a room can type to join an open trainer session
+    # 4: a short numeric PIN a room can type to join an open trainer session; a group's language
     """
     ALTER TABLE sessions ADD COLUMN pin TEXT;
     CREATE INDEX sessions_pin ON sessions(pin);
+    CREATE TABLE chat_prefs (
+        chat_id    TEXT PRIMARY KEY,
+        lang       TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -268,6 +273,19 @@ class Store:
                 "lang_pinned = MAX(users.lang_pinned * ?, excluded.lang_pinned), "
                 "updated_at = excluded.updated_at",
                 (user_id, lang, int(pinned), time.time(), 0 if pinned else 1),
+            )
+
+    def chat_lang(self, chat_id: str) -> str | None:
+        """The language a group's admin chose for the group, if any."""
+        row = self._one("SELECT lang FROM chat_prefs WHERE chat_id = ?", (chat_id,))
+        return str(row["lang"]) if row else None
+
+    def set_chat_lang(self, chat_id: str, lang: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO chat_prefs(chat_id, lang, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(chat_id) DO UPDATE SET lang = excluded.lang, updated_at = excluded.updated_at",
+                (chat_id, lang, time.time()),
             )
 
     def forget_user(self, user_id: str) -> None:

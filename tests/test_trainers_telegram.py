@@ -5,6 +5,7 @@ Everything goes through python-telegram-bot's real HTTP stack against tests/fake
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime
 import io
@@ -356,3 +357,42 @@ async def test_someone_elses_quiz_button_gets_a_toast_and_changes_nothing(
         # the owner's buttons still work
         answered = await tap(bot, ANA, question, payloads.QUIZ_ANSWER)
         assert answered and answered[0].method == "editMessageText"
+
+
+async def test_added_to_a_group_language_by_admin_and_removal_stops_the_game(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    group = -100779
+    async with running_bot(kb, tmp_path, group_quiz_seconds=5) as bot:
+        bot.fake.chat_admins[group] = {ZOE}
+        bot.fake.my_chat_member(ZOE, group, "member", chat_title="Taller")
+        await bot.fake.wait_idle(quiet=0.4)
+        hello = bot.fake.sent_messages(group)
+        assert len(hello) == 1 and "/quiz" in hello[0].params["text"], "said once, briefly, how to play"
+        # a member can't change the group's language; an admin can, and games follow it
+        refused = await bot.say(LUIS, "/idioma es", chat_id=group, language_code="en")
+        assert "Only a group admin" in text_of(refused)
+        assert "en este grupo hablaré en español" in text_of(await bot.say(ZOE, "/idioma es", chat_id=group))
+        started = await bot.say(ANA, "/quiz basics", chat_id=group, language_code="en")
+        poll = next(c for c in started if c.method == "sendPoll")
+        assert poll.params["question"].endswith(kb.quizzes["basics"].questions[0].question["es"])
+        # removed: the game ends, its timer is cancelled, nothing more is sent or retried
+        bot.fake.my_chat_member(ZOE, group, "left", old_status="member")
+        await bot.fake.wait_idle(quiet=0.5)
+        assert bot.store.group_game(str(group)) is None
+        count = len(bot.fake.calls("sendPoll"))
+        await asyncio.sleep(7)
+        assert len(bot.fake.calls("sendPoll")) == count
+
+
+async def test_blocked_group_stops_the_game_without_retries(kb: KnowledgeBase, tmp_path: Path) -> None:
+    group = -100780
+    async with running_bot(kb, tmp_path, group_quiz_seconds=5) as bot:
+        await bot.say(ANA, "/quiz basics", chat_id=group)
+        bot.fake.blocked_chats.add(group)
+        refused = await bot.fake.wait_for("sendPoll", ok=False, timeout=20)
+        await bot.fake.wait_idle(quiet=0.5)
+        assert len(refused) == 1 and refused[0].status == 403
+        assert bot.store.group_game(str(group)) is None
+        await asyncio.sleep(7)
+        assert len(bot.fake.calls("sendPoll")) == 2, "the first poll and the one refused, no retry"

@@ -57,6 +57,7 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    ChatMemberHandler,
     ContextTypes,
     InlineQueryHandler,
     MessageHandler,
@@ -67,7 +68,7 @@ from telegram.ext import (
 from .. import markup
 from ..config import Settings
 from ..engine import Engine
-from ..messages import Choice, Incoming, PollAnswer, Reply
+from ..messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, PollAnswer, Reply
 from ..store import UserPrefs
 
 logger = logging.getLogger(__name__)
@@ -223,6 +224,7 @@ class TelegramChannel:
         self._permanent_failures: set[str] = set()
         self._timers: set[asyncio.Task[None]] = set()
         self._admin_cache: dict[tuple[int, int], tuple[bool, float]] = {}
+        self._game_timers: dict[str, set[asyncio.Task[None]]] = {}
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         # The engine is synchronous (matching is CPU work, SQLite commits wait for the disk):
         # run it in a few worker threads so network I/O keeps flowing meanwhile.
@@ -261,6 +263,7 @@ class TelegramChannel:
         app.add_handler(CallbackQueryHandler(self.on_callback))
         app.add_handler(InlineQueryHandler(self.on_inline))
         app.add_handler(PollAnswerHandler(self.on_poll_answer))
+        app.add_handler(ChatMemberHandler(self.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
         app.add_error_handler(self.on_error)
         self.application = app
@@ -337,6 +340,7 @@ class TelegramChannel:
                 return None
             except Forbidden as exc:
                 self._permanent(what, chat_id, exc)
+                await self._chat_gone(chat_id)
                 return None
             except BadRequest as exc:
                 self._permanent(what, chat_id, exc)
@@ -451,6 +455,9 @@ class TelegramChannel:
         task = asyncio.get_running_loop().create_task(later())
         self._timers.add(task)
         task.add_done_callback(self._timers.discard)
+        per_chat = self._game_timers.setdefault(chat_id, set())
+        per_chat.add(task)
+        task.add_done_callback(per_chat.discard)
 
     def _bot(self) -> Any:
         assert self.application is not None
@@ -524,7 +531,11 @@ class TelegramChannel:
                 if isinstance(pressed, Message) and pressed.is_topic_message
                 else None
             )
-            replies = await self._handle_showing_typing(chat_id, self._incoming(update, payload=data), thread)
+            is_admin = False
+            if chat_id < 0:  # group buttons that only admins may use (the group's language)
+                is_admin = await self._sender_is_admin(chat_id, query.from_user.id)
+            incoming = self._incoming(update, payload=data, is_admin=is_admin)
+            replies = await self._handle_showing_typing(chat_id, incoming, thread)
         except BaseException:
             await self._answer_press(query, None)  # the button must stop spinning anyway
             raise
@@ -651,6 +662,30 @@ class TelegramChannel:
             query.from_user.id,
             lambda: query.answer(results, cache_time=60, is_personal=True, button=button),
         )
+
+    async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot was added to a chat, or removed, banned or blocked there."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        old, new = change.old_chat_member.status, change.new_chat_member.status
+        gone = {"left", "kicked"}
+        if new in gone and old not in gone:
+            await self._chat_gone(change.chat.id)
+        elif new not in gone and old in gone:
+            replies = await self.handle(self._incoming(update, event=BOT_ADDED))
+            await self.send(change.chat.id, replies)
+
+    async def _chat_gone(self, chat_id: int) -> None:
+        """Stop everything for a chat the bot can no longer write to: its game and timers."""
+        if chat_id >= 0 and not self._game_timers.get(str(chat_id)):
+            return  # a private chat without a game: nothing to stop
+        timers = list(self._game_timers.pop(str(chat_id), set()))
+        kind = ChatType.PRIVATE if chat_id > 0 else ChatType.SUPERGROUP
+        incoming = Incoming(user_id=str(chat_id), chat_id=str(chat_id), chat_type=kind, event=BOT_REMOVED)
+        await self.handle(incoming)  # first: one of the timers may be the task running this
+        for task in timers:
+            task.cancel()
 
     async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         answer = update.poll_answer

@@ -2116,6 +2116,40 @@ class FakeBotAPI:
             self._wake_pollers()
         return update
 
+    def my_chat_member(
+        self,
+        user_id: int,
+        chat_id: int,
+        new_status: str,
+        old_status: str = "left",
+        *,
+        chat_type: str | None = None,
+        chat_title: str | None = None,
+    ) -> JSONDict:
+        """Queue a ``my_chat_member`` update: ``user_id`` changed the bot's status in a chat
+        ("member" when added, "left" when removed, "kicked" when banned or, in a private
+        chat, when the user blocked the bot)."""
+        user = self._ensure_user(user_id)
+        chat = self._ensure_chat(chat_id, chat_type, title=chat_title)
+
+        def member(status: str) -> JSONDict:
+            body: JSONDict = {"status": status, "user": self.bot_user}
+            if status == "kicked":
+                body["until_date"] = 0
+            return body
+
+        return self._enqueue(
+            {
+                "my_chat_member": {
+                    "chat": copy.deepcopy(chat),
+                    "from": copy.deepcopy(user),
+                    "date": int(time.time()),
+                    "old_chat_member": member(old_status),
+                    "new_chat_member": member(new_status),
+                }
+            }
+        )
+
     def raw_update(self, update: Mapping[str, Any]) -> JSONDict:
         """Queue an arbitrary update (``update_id`` is assigned unless present & larger).
 
