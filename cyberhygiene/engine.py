@@ -358,7 +358,9 @@ class Engine:
                 return [self.answer(iid, lang)]
         elif arg.startswith(payloads.QUIZ_LINK):
             qid = arg[len(payloads.QUIZ_LINK) :]
-            if qid in self.kb.quizzes and not incoming.in_group:
+            if qid in self.kb.quizzes and incoming.in_group:  # "Play in a group" (?startgroup=)
+                return self.quiz.start_group(incoming, qid, lang)
+            if qid in self.kb.quizzes:
                 return self.quiz.start(incoming, qid, lang)
         elif arg.startswith(payloads.SESSION_LINK) and not incoming.in_group:
             replies = self.sessions.on_link(incoming, arg[len(payloads.SESSION_LINK) :], lang)

@@ -80,6 +80,7 @@ REQUIRED_UI_KEYS: tuple[str, ...] = (
     "quiz_other_button",
     "quiz_share",
     "quiz_share_button",
+    "quiz_group_button",
     "quiz_resume",
     "quiz_no_quiz",
     "quiz_not_found",

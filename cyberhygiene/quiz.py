@@ -41,6 +41,10 @@ class QuizFlow:
     def link(self, quiz_id: str) -> str:
         return self.engine.deep_link(payloads.QUIZ_LINK + quiz_id)
 
+    def group_link(self, quiz_id: str) -> str:
+        """Add the bot to a group of the user's choice and start this quiz there as a game."""
+        return f"https://t.me/{self.engine.bot_username}?startgroup={payloads.QUIZ_LINK}{quiz_id}"
+
     @staticmethod
     def share_url(link: str, text: str) -> str:
         query = urllib.parse.urlencode({"url": link, "text": text})
@@ -233,6 +237,7 @@ class QuizFlow:
             Choice(self._t("quiz_retry_button", lang), retry),
             Choice(self._t("quiz_other_button", lang), payloads.make(payloads.QUIZ_LIST)),
             Choice(self._t("quiz_share_button", lang), url=self.share_url(link, quiz.title[lang])),
+            Choice(self._t("quiz_group_button", lang), url=self.group_link(quiz.id)),
         )
         return Reply("\n\n".join(lines), lang, choices)
 

@@ -396,3 +396,18 @@ async def test_blocked_group_stops_the_game_without_retries(kb: KnowledgeBase, t
         assert bot.store.group_game(str(group)) is None
         await asyncio.sleep(7)
         assert len(bot.fake.calls("sendPoll")) == 2, "the first poll and the one refused, no retry"
+
+
+async def test_play_in_a_group_link_starts_the_live_game(kb: KnowledgeBase, tmp_path: Path) -> None:
+    quiz = kb.quizzes["basics"]
+    group = -100781
+    async with running_bot(kb, tmp_path, group_quiz_seconds=30) as bot:
+        first = await bot.say(ANA, "/quiz basics")
+        last = await play_to_end(bot, ANA, first, [q.answer for q in quiz.questions])
+        urls = [b["url"] for c in last for b in buttons(c) if "url" in b]
+        group_url = "https://t.me/CyberHygieneTestBot?startgroup=quiz_basics"
+        assert group_url in urls
+        # Telegram then sends "/start@bot quiz_basics" in the chosen group
+        started = await bot.say(ANA, "/start@CyberHygieneTestBot quiz_basics", chat_id=group)
+        assert any(c.method == "sendPoll" for c in started)
+        await bot.say(ANA, "/stopquiz", chat_id=group)
