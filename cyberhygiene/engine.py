@@ -23,7 +23,10 @@ from .language import LanguageModel
 from .matcher import OUT_OF_SCOPE, Match, Matcher
 from .messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, InlineResult, Reply
 from .normalize import Lexicon, fold
+from .quiz import QuizFlow
+from .sessions import TrainerSessions
 from .store import Store, UserPrefs
+from .toolkit import Toolkit
 
 logger = logging.getLogger(__name__)
 
@@ -83,12 +86,19 @@ class Engine:
         self._flood_lock = threading.Lock()  # channels may call handle() from worker threads
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._flood_noticed: dict[str, float] = {}
-        # Imported here to keep the module graph one-way (quiz code uses the engine's helpers).
-        from .quiz import QuizFlow
-        from .sessions import TrainerSessions
-
-        self.quiz = QuizFlow(self)
-        self.sessions = TrainerSessions(self)
+        tools = Toolkit(
+            kb=kb,
+            store=store,
+            text=self.text,
+            deep_link=self.deep_link,
+            bot_username=lambda: self.bot_username,
+            stale=self.stale,
+            own_language=lambda incoming: self.preferred(incoming, own=True),
+            clock=self.clock,
+            group_quiz_seconds=self.settings.group_quiz_seconds,
+        )
+        self.quiz = QuizFlow(tools)
+        self.sessions = TrainerSessions(tools, self.quiz)
         self.admin = AdminCommands(self)
 
     # -- language ---------------------------------------------------------------------------
@@ -406,6 +416,23 @@ class Engine:
         }:
             return self.sessions.on_payload(incoming, p, lang)
         return self.stale(lang)  # pragma: no cover - every parsed kind is handled above
+
+    # -- scheduled work (channels call these; nothing here waits or sleeps) ------------------
+    def poll_sent(self, chat_id: str, position: int, poll_id: str) -> None:
+        """A channel sent a live game's poll: remember its id, so votes can be scored."""
+        self.quiz.poll_sent(chat_id, position, poll_id)
+
+    def poll_time_up(self, chat_id: str, position: int) -> list[Reply]:
+        """A live game's question ``position`` timed out: the next poll, or the leaderboard."""
+        return self.quiz.group_next(chat_id, position)
+
+    def games_to_resume(self) -> list[tuple[str, int]]:
+        """``(chat_id, position)`` of live games a restarted channel must time again."""
+        return self.quiz.active_group_games()
+
+    def purge(self) -> int:
+        """Apply the retention period; the number of records deleted."""
+        return self.store.purge(self.settings.retention_days)
 
     # -- inline mode ------------------------------------------------------------------------
     def inline(self, query: str, language_code: str | None, user_id: str = "") -> list[InlineResult]:

@@ -12,16 +12,13 @@ from __future__ import annotations
 import logging
 import string
 import urllib.parse
-from typing import TYPE_CHECKING
 
 from . import markup, payloads
 from .knowledge import Quiz
 from .messages import Choice, Incoming, PollSpec, Reply
 from .payloads import Payload
 from .store import Attempt, SessionInfo
-
-if TYPE_CHECKING:
-    from .engine import Engine
+from .toolkit import Toolkit
 
 logger = logging.getLogger(__name__)
 LETTERS = string.ascii_uppercase
@@ -29,21 +26,21 @@ BUTTON_CHARS = 30  # longer options are cut off on a phone's button
 
 
 class QuizFlow:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.kb = engine.kb
-        self.store = engine.store
+    def __init__(self, tools: Toolkit) -> None:
+        self.tools = tools
+        self.kb = tools.kb
+        self.store = tools.store
 
     def _t(self, key: str, lang: str, **values: object) -> str:
-        return self.engine.text(key, lang, **values)
+        return self.tools.text(key, lang, **values)
 
     # -- links --------------------------------------------------------------------------------
     def link(self, quiz_id: str) -> str:
-        return self.engine.deep_link(payloads.QUIZ_LINK + quiz_id)
+        return self.tools.deep_link(payloads.QUIZ_LINK + quiz_id)
 
     def group_link(self, quiz_id: str) -> str:
         """Add the bot to a group of the user's choice and start this quiz there as a game."""
-        return f"https://t.me/{self.engine.bot_username}?startgroup={payloads.QUIZ_LINK}{quiz_id}"
+        return f"https://t.me/{self.tools.bot_username()}?startgroup={payloads.QUIZ_LINK}{quiz_id}"
 
     @staticmethod
     def share_url(link: str, text: str) -> str:
@@ -138,21 +135,21 @@ class QuizFlow:
             return self.list_quizzes(lang)
         if p.kind == payloads.QUIZ_START:
             if p.args[0] not in self.kb.quizzes:
-                return self.engine.stale(lang)
+                return self.tools.stale(lang)
             if incoming.in_group:  # a group plays the live poll game, never a private quiz
                 return self.start_group(incoming, p.args[0], lang)
             return self.start(incoming, p.args[0], lang)
         attempt = self.store.get_attempt(int(p.args[0]))
         if attempt is not None and attempt.user_id != incoming.user_id:
             # someone else's quiz: a short notice to the presser, nothing changes
-            own = self.engine.preferred(incoming, own=True)  # the presser's language, not the group's
+            own = self.tools.own_language(incoming)  # the presser's language, not the group's
             return [Reply(self._t("quiz_not_yours", own), own, toast=True)]
         if attempt is None or attempt.quiz_id not in self.kb.quizzes:
-            return self.engine.stale(lang)
+            return self.tools.stale(lang)
         quiz = self.kb.quizzes[attempt.quiz_id]
         if p.kind == payloads.QUIZ_NEXT:
             if attempt.finished_at is not None or not attempt.active:
-                return self.engine.stale(lang)
+                return self.tools.stale(lang)
             # the pressed message keeps its text (the answered question) and loses its button
             return [Reply("", lang, edit=True), self.question(attempt, quiz, lang)]
         question, option = int(p.args[1]), int(p.args[2])
@@ -163,7 +160,7 @@ class QuizFlow:
             or question >= len(quiz.questions)
             or option >= len(quiz.questions[question].options[lang])
         ):
-            replies = self.engine.stale(lang)
+            replies = self.tools.stale(lang)
             current = self.store.active_attempt(incoming.user_id)
             if current is not None and current.quiz_id in self.kb.quizzes:
                 replies.append(self.question(current, self.kb.quizzes[current.quiz_id], lang))
@@ -175,7 +172,7 @@ class QuizFlow:
         q = quiz.questions[index]
         correct = option == q.answer
         if not self.store.record_answer(attempt.id, index, option, correct):
-            return self.engine.stale(lang)
+            return self.tools.stale(lang)
         right = markup.escape(f"{LETTERS[q.answer]}. {q.options[lang][q.answer]}")
         chosen = self._t(
             "quiz_your_answer_right" if correct else "quiz_your_answer_wrong",
@@ -272,7 +269,7 @@ class QuizFlow:
             lang,
             title=markup.escape(quiz.title[lang]),
             total=len(quiz.questions),
-            seconds=self.engine.settings.group_quiz_seconds,
+            seconds=self.tools.group_quiz_seconds,
         )
         return [Reply(intro, lang), self._poll(quiz, 0, lang)]
 
@@ -286,7 +283,7 @@ class QuizFlow:
             options=q.options[lang],
             correct=q.answer,
             explanation=q.explanation[lang],
-            open_period=min(600, max(5, self.engine.settings.group_quiz_seconds)),  # Bot API range
+            open_period=min(600, max(5, self.tools.group_quiz_seconds)),  # Bot API range
             position=index,
         )
         return Reply(markup.escape(question), lang, poll=spec)

@@ -12,7 +12,6 @@ import re
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
@@ -23,9 +22,7 @@ from .messages import Attachment, Choice, Incoming, Reply
 from .payloads import Payload
 from .quiz import LETTERS, QuizFlow
 from .store import Attempt, SessionInfo
-
-if TYPE_CHECKING:
-    from .engine import Engine
+from .toolkit import Toolkit
 
 TITLE_MAX = 100
 MAX_NAMES_IN_RESULTS = 40
@@ -133,11 +130,12 @@ def compute_stats(
 
 
 class TrainerSessions:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.kb = engine.kb
-        self.store = engine.store
-        self._clock = engine.clock
+    def __init__(self, tools: Toolkit, quiz: QuizFlow) -> None:
+        self.tools = tools
+        self.quiz = quiz  # a trainee's session attempt is a quiz like any other
+        self.kb = tools.kb
+        self.store = tools.store
+        self._clock = tools.clock
         self._lock = threading.Lock()  # the engine may run in several worker threads
         self._pin_failures: dict[str, deque[float]] = defaultdict(deque)
         # A title typed with a mistyped quiz id ("/newsession basic Room 4"), kept for the
@@ -145,10 +143,10 @@ class TrainerSessions:
         self._pending_titles: dict[str, tuple[str, float]] = {}
 
     def _t(self, key: str, lang: str, **values: object) -> str:
-        return self.engine.text(key, lang, **values)
+        return self.tools.text(key, lang, **values)
 
     def link(self, code: str) -> str:
-        return self.engine.deep_link(payloads.SESSION_LINK + code)
+        return self.tools.deep_link(payloads.SESSION_LINK + code)
 
     def _heading(self, info: SessionInfo, quiz: Quiz, lang: str) -> str:
         title = markup.escape(info.title)
@@ -186,7 +184,7 @@ class TrainerSessions:
             return [Reply(self._t("session_private_only", lang), lang)]
         if p.kind == payloads.SESSION_NEW:
             if p.args[0] not in self.kb.quizzes:
-                return self.engine.stale(lang)
+                return self.tools.stale(lang)
             with self._lock:
                 pending = self._pending_titles.pop(incoming.user_id, None)
             fresh = pending is not None and self._clock() - pending[1] < PENDING_TITLE_SECONDS
@@ -275,7 +273,7 @@ class TrainerSessions:
                     self._t("session_close_button", lang), payloads.make(payloads.SESSION_CLOSE, info.code)
                 )
             )
-            share = QuizFlow.share_url(self.link(info.code), info.title)
+            share = self.quiz.share_url(self.link(info.code), info.title)
             choices.append(Choice(self._t("session_share_button", lang), url=share))
         return tuple(choices)
 
@@ -596,12 +594,12 @@ class TrainerSessions:
     def on_join(self, incoming: Incoming, code: str, lang: str) -> list[Reply]:
         info = self.store.get_session(code)
         if info is None or info.quiz_id not in self.kb.quizzes:
-            return self.engine.stale(lang)
+            return self.tools.stale(lang)
         if info.closed_at is not None:
             return self.on_link(incoming, code, lang)
         self.store.join_session(code, incoming.user_id, incoming.first_name, incoming.username)
         self.store.count("session_joined")
-        return self.engine.quiz.start(incoming, info.quiz_id, lang, session_code=code)
+        return self.quiz.start(incoming, info.quiz_id, lang, session_code=code)
 
 
 def _short(text: str, limit: int) -> str:

@@ -146,6 +146,24 @@ def test_engine_imports_nothing_from_telegram() -> None:
     assert out.stdout.strip() == "False"
 
 
+def test_quizzes_and_sessions_do_not_import_the_engine() -> None:
+    """No circle: the engine imports quiz and sessions; they get a Toolkit, not the Engine."""
+    for name in ("quiz.py", "sessions.py", "toolkit.py"):
+        tree = ast.parse((ROOT / "cyberhygiene" / name).read_text("utf-8"))
+        imported = {
+            node.module or ""
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1
+        }
+        assert "engine" not in imported, name
+
+
+def test_the_telegram_channel_uses_only_the_engines_public_entry_points() -> None:
+    source = (ROOT / "cyberhygiene" / "channels" / "telegram.py").read_text("utf-8")
+    for inner in ("engine.quiz.", "engine.sessions.", "engine.store.", "engine.admin."):
+        assert inner not in source, inner
+
+
 def test_no_print_outside_console_channel() -> None:
     for path in (ROOT / "cyberhygiene").rglob("*.py"):
         if path.name in {"console.py", "cli.py"}:

@@ -170,7 +170,7 @@ def test_trainer_session_figures_and_export(engine: Engine, kb: KnowledgeBase) -
     play(engine, "t3", _join(engine, "t3", code, "Zoe"), right[:2])  # abandons after 2
     # Ana retakes with the result's "Try again" button and does worse: a retake, not counted
     finished = engine.store.session_attempts(code)[0]
-    result = engine.sessions.engine.quiz.result(finished.id, quiz, "en")
+    result = engine.quiz.result(finished.id, quiz, "en")
     retry = [c for c in result.choices if c.payload.startswith("1:sj:")]
     assert retry, "a session attempt's retry stays in the session"
     retake = press(engine, "t1", retry[0].payload, first_name="Ana", username="ana")

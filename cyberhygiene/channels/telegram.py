@@ -237,6 +237,11 @@ class TelegramChannel:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._workers, self.engine.handle, incoming)
 
+    async def _engine(self, call: Callable[..., T], *args: Any) -> T:
+        """Any other engine entry point (it may touch the database), off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._workers, call, *args)
+
     # -- building ---------------------------------------------------------------------------
     def build(self) -> Application[Any, Any, Any, Any, Any, Any]:
         token = self.settings.telegram_token
@@ -275,7 +280,7 @@ class TelegramChannel:
             self.engine.bot_username = me.username
         await self._set_menus_and_descriptions(app.bot)
         # Live group quizzes survive a restart: give each its time again, then move on.
-        for chat_id, position in self.engine.quiz.active_group_games():
+        for chat_id, position in self.engine.games_to_resume():
             self._schedule_next(chat_id, position)
         task = asyncio.get_running_loop().create_task(self._purge_forever())
         self._timers.add(task)
@@ -312,7 +317,7 @@ class TelegramChannel:
     async def _purge_forever(self) -> None:
         """Apply the retention period at start-up and then once a day."""
         while True:
-            purged = self.engine.store.purge(self.settings.retention_days)
+            purged = await self._engine(self.engine.purge)
             if purged:
                 logger.info(
                     "purged %d record(s) past the %d-day retention period",
@@ -442,7 +447,7 @@ class TelegramChannel:
             ),
         )
         if message is not None and message.poll is not None:
-            self.engine.quiz.poll_sent(str(chat_id), spec.position, message.poll.id)
+            await self._engine(self.engine.poll_sent, str(chat_id), spec.position, message.poll.id)
             self._schedule_next(str(chat_id), spec.position, thread_id)
         return message
 
@@ -450,7 +455,8 @@ class TelegramChannel:
         async def later() -> None:
             await asyncio.sleep(self.settings.group_quiz_seconds + 1)
             # the next poll and the leaderboard stay in the forum topic the game started in
-            await self.send(int(chat_id), self.engine.quiz.group_next(chat_id, position), thread_id)
+            replies = await self._engine(self.engine.poll_time_up, chat_id, position)
+            await self.send(int(chat_id), replies, thread_id)
 
         task = asyncio.get_running_loop().create_task(later())
         self._timers.add(task)
