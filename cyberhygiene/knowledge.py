@@ -139,6 +139,7 @@ REQUIRED_UI_KEYS: tuple[str, ...] = (
     "session_chart_caption",
     "session_qr_caption",
     "session_private_only",
+    "open_private_chat_button",
     "export_header_name",
     "export_header_username",
     "export_header_started",

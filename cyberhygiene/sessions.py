@@ -156,7 +156,7 @@ class TrainerSessions:
 
     def on_command(self, incoming: Incoming, command: str, arg: str, lang: str) -> list[Reply]:
         if incoming.in_group:
-            return [Reply(self._t("session_private_only", lang), lang)]
+            return self._private_only(lang)
         if command == "newsession":
             return self.create(incoming, arg, lang)
         if command == "sessions":
@@ -171,6 +171,11 @@ class TrainerSessions:
             return [Reply(self._t("session_unknown", lang), lang)]
         return self._act(command, info, lang)
 
+    def _private_only(self, lang: str) -> list[Reply]:
+        """In a group: trainer sessions are private, with a button to the bot's private chat."""
+        private = Choice(self._t("open_private_chat_button", lang), url=self.tools.deep_link("trainer"))
+        return [Reply(self._t("session_private_only", lang), lang, (private,))]
+
     def _act(self, command: str, info: SessionInfo, lang: str) -> list[Reply]:
         if command == "results":
             return self.results(info, lang)
@@ -181,7 +186,7 @@ class TrainerSessions:
     def on_payload(self, incoming: Incoming, p: Payload, lang: str) -> list[Reply]:
         """The trainer's buttons: new session for a quiz, and results / export / close."""
         if incoming.in_group:
-            return [Reply(self._t("session_private_only", lang), lang)]
+            return self._private_only(lang)
         if p.kind == payloads.SESSION_NEW:
             if p.args[0] not in self.kb.quizzes:
                 return self.tools.stale(lang)

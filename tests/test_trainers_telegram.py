@@ -337,6 +337,11 @@ async def test_groups_get_the_live_game_not_a_private_quiz(kb: KnowledgeBase, tm
         assert any(c.method == "sendPoll" for c in started), "a live poll game, not buttons"
         assert not any(d.startswith("1:qa:") for c in started for d in datas(c))
         await bot.say(ANA, "/stopquiz", chat_id=group)
+        # trainer sessions stay private: a group gets a button to the bot's private chat
+        private = await bot.say(ANA, "/newsession basics", chat_id=group)
+        urls = [b["url"] for c in private for b in buttons(c) if "url" in b]
+        assert urls == ["https://t.me/CyberHygieneTestBot?start=trainer"]
+        assert bot.store.sessions_of(str(ANA)) == []
 
 
 async def test_someone_elses_quiz_button_gets_a_toast_and_changes_nothing(
