@@ -96,6 +96,8 @@ async def test_tap_to_create_share_and_follow_a_session(kb: KnowledgeBase, tmp_p
         # /join PIN works too; a bare /join explains
         assert "se compartirán" in text_of(await bot.say(LUIS, f"/join {info.pin}", language_code="es"))
         assert "PIN" in text_of(await bot.say(LUIS, "/join", language_code="es"))
+        # a trainee who types the long code as text gets the session, not "did you mean"
+        assert "se compartirán" in text_of(await bot.say(LUIS, info.code))
 
         # /sessions: one card per session, with the same buttons
         cards = await bot.say(TRAINER, "/sessions")
