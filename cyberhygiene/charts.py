@@ -7,6 +7,7 @@ axes, values on the bars. matplotlib is imported on first use, so starting the b
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,11 +24,22 @@ def _pyplot() -> Any:
     return plt
 
 
+def _literal(text: str) -> str:
+    """Text shown as typed: a ``$`` would otherwise start matplotlib's math mode."""
+    return text.replace("$", r"\$")
+
+
 def _png(fig: Any) -> bytes:
     plt = _pyplot()
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        with warnings.catch_warnings():
+            # user text (a session title, a name) may hold characters the font lacks: they
+            # are drawn as boxes, which is no reason to fail the chart
+            warnings.filterwarnings("ignore", message="Glyph .* missing from")
+            fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+    finally:
+        plt.close(fig)
     return buf.getvalue()
 
 
@@ -158,4 +170,47 @@ def matrix_png(
     ax.set_xlabel("predicted", fontsize=FONT)
     ax.set_ylabel("expected", fontsize=FONT)
     ax.set_title(title, fontsize=FONT + 1, weight="bold")
+    return _png(fig)
+
+
+def percent_bars_png(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str,
+    subtitle: str,
+    xlabel: str,
+) -> bytes:
+    """Horizontal bars on a fixed 0-100 % axis, first label on top, the value on every bar.
+
+    Made to be projected and read on a phone: large type, a light full-width track behind each
+    bar so a 0 % bar is still visibly a bar, colours by band (red < 50, amber < 80, green).
+    """
+    plt = _pyplot()
+    height = max(3.2, 0.62 * len(labels) + 1.8)
+    fig, ax = plt.subplots(figsize=(10, height))
+    positions = list(range(len(labels)))[::-1]
+    ax.barh(positions, [100.0] * len(values), color="#eeeeee", edgecolor="#cccccc", height=0.7)
+    colours = ["#c0392b" if v < 50 else "#e67e22" if v < 80 else "#27ae60" for v in values]
+    shown = [max(v, 0.8) for v in values]  # a sliver at 0 % so the bar is there
+    ax.barh(positions, shown, color=colours, height=0.7)
+    for y, v in zip(positions, values, strict=True):
+        inside = v >= 18
+        ax.annotate(
+            f"{v:.0f}%",
+            (v if not inside else v - 1, y),
+            xytext=(4 if not inside else 0, 0),
+            textcoords="offset points",
+            ha="left" if not inside else "right",
+            va="center",
+            fontsize=FONT + 1,
+            weight="bold",
+            color="white" if inside else "black",
+        )
+    ax.set_yticks(positions, [_literal(label) for label in labels], fontsize=FONT)
+    ax.set_xlim(0, 100)
+    ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"], fontsize=FONT - 1)
+    ax.set_xlabel(_literal(xlabel), fontsize=FONT)
+    ax.set_title(_literal(f"{title}\n{subtitle}"), fontsize=FONT + 3, weight="bold", loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
     return _png(fig)

@@ -177,9 +177,20 @@ def _probability(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def environment(dotenv_path: str | os.PathLike[str] = ".env") -> dict[str, str]:
+    """``os.environ`` over the values of a ``.env`` file, if there is one (``.env.example``
+    says to copy it to ``.env``). The real environment wins over the file."""
+    from dotenv import dotenv_values
+
+    values: dict[str, str] = {}
+    if os.path.isfile(dotenv_path):
+        values = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
+    return {**values, **os.environ}
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read every setting from ``env`` (default: ``os.environ``)."""
-    env = os.environ if env is None else env
+    """Read every setting from ``env`` (default: the environment and ``./.env``)."""
+    env = environment() if env is None else env
     defaults = MatchSettings()
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

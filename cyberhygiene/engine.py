@@ -23,12 +23,15 @@ from .config import DEFAULT_CONTENT_DIR, Settings
 from .knowledge import COUNTRIES, LANGS, Answer, KnowledgeBase
 from .language import LanguageModel
 from .matcher import Match, Matcher
-from .messages import Choice, Incoming, InlineResult, Reply
+from .messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, InlineResult, Reply
 from .normalize import Lexicon, fold
+from .quiz import QuizFlow
 from .rendering import answer_markup as render_answer
+from .sessions import TrainerSessions
 from .signals_data import SIGNALS_FILE, ScamData
 from .signals_data import load_signals as _load_signals
 from .store import Store, UserPrefs
+from .toolkit import Toolkit
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,16 @@ LANGUAGE_WORDS: dict[str, str] = {
 
 # An unmatched message showing this many scam signs is a pasted scam: it gets the checker's reply.
 PASTED_SIGNS = 2
+# Spanish command names (shown in Spanish command menus) for the English ones.
+COMMAND_ALIASES: dict[str, str] = {
+    "ayuda": "help",
+    "nuevasesion": "newsession",
+    "sesiones": "sessions",
+    "resultados": "results",
+    "exportar": "export",
+    "cerrar": "close",
+    "detenerquiz": "stopquiz",
+}
 
 
 class Engine:
@@ -85,14 +98,23 @@ class Engine:
         self._flood_lock = threading.Lock()  # channels may call handle() from worker threads
         self._recent: dict[str, deque[float]] = defaultdict(deque)
         self._flood_noticed: dict[str, float] = {}
-        # Imported here to keep the module graph one-way (quiz code uses the engine's helpers).
+        # Imported here: the country flow uses the engine's own helpers (answers, preferences).
         from .countries import CountryFlow
-        from .quiz import QuizFlow
-        from .sessions import TrainerSessions
 
         self.country = CountryFlow(self)
-        self.quiz = QuizFlow(self)
-        self.sessions = TrainerSessions(self)
+        tools = Toolkit(
+            kb=kb,
+            store=store,
+            text=self.text,
+            deep_link=self.deep_link,
+            bot_username=lambda: self.bot_username,
+            stale=self.stale,
+            own_language=lambda incoming: self.preferred(incoming, own=True),
+            clock=self.clock,
+            group_quiz_seconds=self.settings.group_quiz_seconds,
+        )
+        self.quiz = QuizFlow(tools)
+        self.sessions = TrainerSessions(tools, self.quiz)
         self.admin = AdminCommands(self)
 
     # -- language ---------------------------------------------------------------------------
@@ -106,13 +128,22 @@ class Engine:
             return det.lang, True
         return self.preferred(incoming, prefs), False
 
-    def preferred(self, incoming: Incoming, prefs: UserPrefs | None = None) -> str:
-        """Stored preference, then Telegram's ``language_code``, then English."""
+    def preferred(self, incoming: Incoming, prefs: UserPrefs | None = None, *, own: bool = False) -> str:
+        """In a group, the language its admin chose (unless ``own``); then the user's stored
+        preference, then Telegram's ``language_code``, then English."""
+        if incoming.in_group and not own:
+            chat_lang = self.store.chat_lang(incoming.chat)
+            if chat_lang in LANGS:
+                return chat_lang
         prefs = prefs or self.store.get_prefs(incoming.user_id)
         if prefs.lang in LANGS:
             return prefs.lang
         code = (incoming.language_code or "").lower()[:2]
         return code if code in LANGS else "en"
+
+    def clock(self) -> float:
+        """The engine's monotonic clock (injectable in tests)."""
+        return self._clock()
 
     def text(self, key: str, lang: str, **values: object) -> str:
         return self.kb.text(key, lang, **values)
@@ -129,6 +160,8 @@ class Engine:
     def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one incoming event. Never raises for anything a user can send."""
         incoming = _sanitized(incoming)
+        if incoming.event:
+            return self._on_chat_event(incoming)
         if incoming.poll_answer is not None:
             return self.quiz.group_vote(incoming)
         # Flood protection counts typed messages and, with a higher allowance (a quick quiz
@@ -180,6 +213,10 @@ class Engine:
         folded = fold(text)
         if folded in LANGUAGE_WORDS:
             return self.set_language(incoming, LANGUAGE_WORDS[folded])
+        if self.sessions.is_join_text(text):  # a trainee typed a session's PIN or code
+            joined = self.sessions.join_typed(incoming, text, self.preferred(incoming))
+            if joined is not None:
+                return joined
         prefs = self.store.get_prefs(incoming.user_id)  # one read per message
         # "Is this real? <pasted message>", a bare link, or "is this real?" replying to a message:
         # the message checker, before anything is matched (or logged as unanswered).
@@ -335,10 +372,36 @@ class Engine:
         self.store.set_lang(incoming.user_id, lang, pinned=True)
         return [Reply(self.text("language_switched", lang), lang, (self.menu_choice(lang),))]
 
+    # -- groups -----------------------------------------------------------------------------
+    def _group_language(self, incoming: Incoming, wanted: str, lang: str) -> list[Reply]:
+        """``/language`` in a group: its admins set the group's language (games included)."""
+        if not incoming.is_admin:
+            return [Reply(self.text("group_language_admins_only", lang), lang)]
+        wanted = LANGUAGE_WORDS.get(wanted, wanted[:2])
+        if wanted in LANGS:
+            self.store.set_chat_lang(incoming.chat, wanted)
+            return [Reply(self.text("group_language_set", wanted), wanted)]
+        choices = tuple(
+            Choice(self.kb.text("language_name", code), payloads.make(payloads.LANGUAGE, code))
+            for code in LANGS
+        )
+        return [Reply(self.text("group_language_prompt", lang), lang, choices)]
+
+    def _on_chat_event(self, incoming: Incoming) -> list[Reply]:
+        """The bot was added to a group (say once how to play), or removed / blocked (stop)."""
+        if incoming.event == BOT_ADDED and incoming.in_group:
+            lang = self.preferred(incoming)
+            quiz = Choice(self.text("take_quiz_button", lang), payloads.make(payloads.QUIZ_LIST))
+            return [Reply(self.text("group_welcome", lang), lang, (quiz,))]
+        if incoming.event == BOT_REMOVED:
+            self.quiz.chat_gone(incoming.chat)
+        return []
+
     # -- commands ---------------------------------------------------------------------------
     def _on_command(self, incoming: Incoming, text: str) -> list[Reply]:
         head, *rest = text.split(maxsplit=1)
         command = head[1:].split("@", 1)[0].lower()
+        command = COMMAND_ALIASES.get(command, command)
         arg = rest[0].strip() if rest else ""
         lang = self.preferred(incoming)
         if command == "start":
@@ -347,6 +410,8 @@ class Engine:
             return [self.answer("help", lang)]
         if command in {"topics", "menu", "temas"}:
             return [self.topics(lang)]
+        if command in {"language", "idioma", "lang"} and incoming.in_group:
+            return self._group_language(incoming, fold(arg), lang)
         if command in {"language", "idioma", "lang"}:
             wanted = LANGUAGE_WORDS.get(fold(arg), fold(arg)[:2] if arg else "")
             if wanted in LANGS:
@@ -370,6 +435,8 @@ class Engine:
             )
             return [Reply(self.text("forget_confirm", lang), lang, choices)]
         if command in {"cancel", "cancelar"}:
+            if self.store.active_attempt(incoming.user_id) is None:
+                return [Reply(self.text("cancel_nothing", lang), lang, (self.menu_choice(lang),))]
             self.store.deactivate_attempts(incoming.user_id)
             return [Reply(self.text("cancelled", lang), lang, (self.menu_choice(lang),))]
         if command in {"quiz", "examen"}:
@@ -378,6 +445,8 @@ class Engine:
             return self.quiz.stop_group(incoming, lang)
         if command in {"newsession", "sessions", "results", "export", "close"}:
             return self.sessions.on_command(incoming, command, arg, lang)
+        if command in {"join", "unirse", "unirme"}:
+            return self.sessions.on_command(incoming, "join", arg, lang)
         if command in ADMIN_COMMANDS and self.admin.allowed(incoming):
             return self.admin.on_command(command, lang)
         return [Reply(self.text("unknown_command", lang), lang, (self.menu_choice(lang),))]
@@ -389,7 +458,9 @@ class Engine:
                 return self.answer_for(incoming, iid, lang)
         elif arg.startswith(payloads.QUIZ_LINK):
             qid = arg[len(payloads.QUIZ_LINK) :]
-            if qid in self.kb.quizzes and not incoming.in_group:
+            if qid in self.kb.quizzes and incoming.in_group:  # "Play in a group" (?startgroup=)
+                return self.quiz.start_group(incoming, qid, lang)
+            if qid in self.kb.quizzes:
                 return self.quiz.start(incoming, qid, lang)
         elif arg.startswith(payloads.SESSION_LINK) and not incoming.in_group:
             replies = self.sessions.on_link(incoming, arg[len(payloads.SESSION_LINK) :], lang)
@@ -423,6 +494,8 @@ class Engine:
         if p.kind == payloads.GROUP:
             reply = self.topic_group(p.args[0], lang)
             return [reply] if reply else self.stale(lang)
+        if p.kind == payloads.LANGUAGE and incoming.in_group:
+            return self._group_language(incoming, p.args[0], lang)
         if p.kind == payloads.LANGUAGE:
             return self.set_language(incoming, p.args[0])
         if p.kind == payloads.FORGET:
@@ -434,7 +507,41 @@ class Engine:
             return self.quiz.on_payload(incoming, p, lang)
         if p.kind == payloads.SESSION_JOIN:
             return self.sessions.on_join(incoming, p.args[0], lang)
+        if p.kind in {
+            payloads.SESSION_NEW,
+            payloads.SESSION_RESULTS,
+            payloads.SESSION_EXPORT,
+            payloads.SESSION_CLOSE,
+        }:
+            return self.sessions.on_payload(incoming, p, lang)
         return self.stale(lang)  # pragma: no cover - every parsed kind is handled above
+
+    # -- scheduled work (channels call these; nothing here waits or sleeps) ------------------
+    def poll_sent(self, chat_id: str, position: int, poll_id: str) -> None:
+        """A channel sent a live game's poll: remember its id, so votes can be scored."""
+        self.quiz.poll_sent(chat_id, position, poll_id)
+
+    def poll_time_up(self, chat_id: str, position: int) -> list[Reply]:
+        """A live game's question ``position`` timed out: the next poll, or the leaderboard."""
+        return self.quiz.group_next(chat_id, position)
+
+    def game_failed(self, chat_id: str) -> list[Reply]:
+        """A live game's timer failed: end the game (a stuck game would block /quiz in that chat
+        forever) and tell the group, in the game's language, if there was a game."""
+        game = self.store.group_game(chat_id)
+        self.store.end_group_game(chat_id)
+        if game is None:
+            return []
+        lang = game.lang if game.lang in LANGS else "en"
+        return [Reply(self.text("group_quiz_failed", lang), lang)]
+
+    def games_to_resume(self) -> list[tuple[str, int]]:
+        """``(chat_id, position)`` of live games a restarted channel must time again."""
+        return self.quiz.active_group_games()
+
+    def purge(self) -> int:
+        """Apply the retention period; the number of records deleted."""
+        return self.store.purge(self.settings.retention_days)
 
     # -- inline mode ------------------------------------------------------------------------
     def inline(self, query: str, language_code: str | None, user_id: str = "") -> list[InlineResult]:
@@ -446,7 +553,10 @@ class Engine:
             lang, _ = self.detect(query, incoming)
             ranked, _ = self.matcher.ranked(query, lang)
             floor = self.settings.match.suggest_floor
-            ids = [i for i, s in ranked if s >= floor][:5]
+            # only real topics (those of the topic menu): no quiz, help or greeting, whose
+            # answers speak to the bot's own user and make no sense posted in another chat
+            topics = {i for g in self.kb.topics for i in g.intents}
+            ids = [i for i, s in ranked if s >= floor and i in topics][:5]
         else:
             lang = self.preferred(incoming)
             ids = [i for g in self.kb.topics for i in g.intents][:8]
@@ -455,9 +565,29 @@ class Engine:
             answer = self.kb.answers[iid]
             first = markup.to_plain(answer.text[lang]).strip().split("\n")[0]
             results.append(
-                InlineResult(iid, answer.title[lang], first[:120], self.answer_markup(answer, lang), lang)
+                InlineResult(
+                    iid,
+                    answer.title[lang],
+                    first[:120],
+                    self.answer_markup(answer, lang),
+                    lang,
+                    link=self.deep_link(payloads.TOPIC_LINK + iid),
+                    link_label=self.text("inline_open_topic", lang),
+                )
             )
         return results
+
+    def inline_answer(
+        self, query: str, language_code: str | None, user_id: str = ""
+    ) -> tuple[list[InlineResult], str]:
+        """:meth:`inline` results, and the label of the "Open the bot" button shown above them."""
+        results = self.inline(query, language_code, user_id)
+        lang = (
+            results[0].lang
+            if results
+            else self.preferred(Incoming(user_id or "inline", language_code=language_code))
+        )
+        return results, self.text("inline_open_bot", lang)
 
 
 def _clean(text: str) -> str:

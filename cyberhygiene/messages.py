@@ -47,6 +47,12 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     attachment: Attachment | None = None
     poll: PollSpec | None = None
+    # Replace the message whose button was pressed instead of sending a new one (channels
+    # without editing just show it). An empty ``text`` keeps that message's text and only
+    # replaces its buttons (with ``choices``; none removes them).
+    edit: bool = False
+    # A short notice about the button just pressed (a Telegram "toast"), not a message.
+    toast: bool = False
 
     def html(self) -> str:
         return markup.to_html(self.text)
@@ -59,6 +65,10 @@ class Reply:
 class PollAnswer:
     poll_id: str
     option_ids: tuple[int, ...]
+
+
+BOT_ADDED = "bot_added"
+BOT_REMOVED = "bot_removed"
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,11 @@ class Incoming:
     # text of the message this one replies to (for "/check" sent as a reply).
     forwarded: bool = False
     reply_to_text: str | None = None
+    # Filled by a channel that knows it: the sender administers this group chat.
+    is_admin: bool = False
+    # Something that happened to the bot in this chat: BOT_ADDED or BOT_REMOVED (removed,
+    # banned, or blocked in a private chat).
+    event: str = ""
 
     @property
     def chat(self) -> str:
@@ -97,3 +112,5 @@ class InlineResult:
     description: str
     text: str  # markup of the full answer
     lang: str
+    link: str = ""  # a deep link back to the bot on this topic
+    link_label: str = ""

@@ -28,6 +28,11 @@ COUNTRY = "c"  # c:<us|mx|xx>[:<intent_id>]  (xx = unknown; the intent's answer 
 ANSWER_FOR = "ac"  # ac:<intent_id>:<us|mx>  (an answer's view for one country)
 MORE = "mo"  # mo:<intent_id>  (an answer's "More" part)
 UNKNOWN_COUNTRY = "xx"
+# Trainer buttons. Each names a session by its code; the engine answers only its owner.
+SESSION_NEW = "ns"  # ns:<quiz_id>: create a session for that quiz
+SESSION_RESULTS = "sr"  # sr:<code>
+SESSION_EXPORT = "se"  # se:<code>
+SESSION_CLOSE = "sc"  # sc:<code>
 
 # Deep-link payloads (``https://t.me/<bot>?start=<prefix><id>``), answered by ``/start``.
 TOPIC_LINK = "topic_"
@@ -51,6 +56,10 @@ _SHAPES: dict[str, re.Pattern[str]] = {
     COUNTRY: re.compile(rf"^(us|mx|xx)(:{_ID})?$"),
     ANSWER_FOR: re.compile(rf"^{_ID}:(us|mx)$"),
     MORE: re.compile(rf"^{_ID}$"),
+    SESSION_NEW: re.compile(rf"^{_ID}$"),
+    SESSION_RESULTS: re.compile(r"^[A-Za-z0-9]{6,20}$"),
+    SESSION_EXPORT: re.compile(r"^[A-Za-z0-9]{6,20}$"),
+    SESSION_CLOSE: re.compile(r"^[A-Za-z0-9]{6,20}$"),
 }
 
 

@@ -12,33 +12,35 @@ from __future__ import annotations
 import logging
 import string
 import urllib.parse
-from typing import TYPE_CHECKING
 
 from . import markup, payloads
 from .knowledge import Quiz
 from .messages import Choice, Incoming, PollSpec, Reply
 from .payloads import Payload
-from .store import Attempt
-
-if TYPE_CHECKING:
-    from .engine import Engine
+from .store import Attempt, SessionInfo
+from .toolkit import Toolkit
 
 logger = logging.getLogger(__name__)
 LETTERS = string.ascii_uppercase
+BUTTON_CHARS = 30  # longer options are cut off on a phone's button
 
 
 class QuizFlow:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.kb = engine.kb
-        self.store = engine.store
+    def __init__(self, tools: Toolkit) -> None:
+        self.tools = tools
+        self.kb = tools.kb
+        self.store = tools.store
 
     def _t(self, key: str, lang: str, **values: object) -> str:
-        return self.engine.text(key, lang, **values)
+        return self.tools.text(key, lang, **values)
 
     # -- links --------------------------------------------------------------------------------
     def link(self, quiz_id: str) -> str:
-        return self.engine.deep_link(payloads.QUIZ_LINK + quiz_id)
+        return self.tools.deep_link(payloads.QUIZ_LINK + quiz_id)
+
+    def group_link(self, quiz_id: str) -> str:
+        """Add the bot to a group of the user's choice and start this quiz there as a game."""
+        return f"https://t.me/{self.tools.bot_username()}?startgroup={payloads.QUIZ_LINK}{quiz_id}"
 
     @staticmethod
     def share_url(link: str, text: str) -> str:
@@ -110,8 +112,12 @@ class QuizFlow:
         return True
 
     # -- one question -----------------------------------------------------------------------
-    def question(self, attempt: Attempt, quiz: Quiz, lang: str) -> Reply:
-        index = attempt.position
+    @staticmethod
+    def lettered(options: tuple[str, ...]) -> bool:
+        """Whether options are too long for a button and are written out as A-D instead."""
+        return any(len(option) > BUTTON_CHARS for option in options)
+
+    def _question_text(self, quiz: Quiz, index: int, lang: str) -> str:
         q = quiz.questions[index]
         text = self._t(
             "quiz_question",
@@ -121,29 +127,48 @@ class QuizFlow:
             total=len(quiz.questions),
             question=markup.escape(q.question[lang]),
         )
+        if self.lettered(q.options[lang]):
+            lines = [f"{LETTERS[i]}. {markup.escape(option)}" for i, option in enumerate(q.options[lang])]
+            text += "\n\n" + "\n".join(lines)
+        return text
+
+    def question(self, attempt: Attempt, quiz: Quiz, lang: str) -> Reply:
+        """One question as one message: the options as buttons, or as letters when long."""
+        index = attempt.position
+        options = quiz.questions[index].options[lang]
+        letters = self.lettered(options)
         choices = tuple(
-            Choice(option, payloads.make(payloads.QUIZ_ANSWER, attempt.id, index, i))
-            for i, option in enumerate(q.options[lang])
+            Choice(
+                LETTERS[i] if letters else option, payloads.make(payloads.QUIZ_ANSWER, attempt.id, index, i)
+            )
+            for i, option in enumerate(options)
         )
-        return Reply(text, lang, choices)
+        return Reply(self._question_text(quiz, index, lang), lang, choices)
 
     def on_payload(self, incoming: Incoming, p: Payload, lang: str) -> list[Reply]:
         if p.kind == payloads.QUIZ_LIST:
             return self.list_quizzes(lang)
         if p.kind == payloads.QUIZ_START:
             if p.args[0] not in self.kb.quizzes:
-                return self.engine.stale(lang)
+                return self.tools.stale(lang)
+            if incoming.in_group:  # a group plays the live poll game, never a private quiz
+                return self.start_group(incoming, p.args[0], lang)
             return self.start(incoming, p.args[0], lang)
         attempt = self.store.get_attempt(int(p.args[0]))
-        if attempt is None or attempt.user_id != incoming.user_id or attempt.quiz_id not in self.kb.quizzes:
-            return self.engine.stale(lang)
+        if attempt is not None and attempt.user_id != incoming.user_id:
+            # someone else's quiz: a short notice to the presser, nothing changes
+            own = self.tools.own_language(incoming)  # the presser's language, not the group's
+            return [Reply(self._t("quiz_not_yours", own), own, toast=True)]
+        if attempt is None or attempt.quiz_id not in self.kb.quizzes:
+            return self.tools.stale(lang)
         quiz = self.kb.quizzes[attempt.quiz_id]
         if self._healed(attempt, quiz):
             return [self.result(attempt.id, quiz, lang)]
         if p.kind == payloads.QUIZ_NEXT:
             if attempt.finished_at is not None or not attempt.active:
-                return self.engine.stale(lang)
-            return [self.question(attempt, quiz, lang)]
+                return self.tools.stale(lang)
+            # the pressed message keeps its text (the answered question) and loses its button
+            return [Reply("", lang, edit=True), self.question(attempt, quiz, lang)]
         question, option = int(p.args[1]), int(p.args[2])
         if (
             attempt.finished_at is not None
@@ -152,7 +177,7 @@ class QuizFlow:
             or question >= len(quiz.questions)
             or option >= len(quiz.questions[question].options[lang])
         ):
-            replies = self.engine.stale(lang)
+            replies = self.tools.stale(lang)
             current = self.store.active_attempt(incoming.user_id)
             if current is not None and current.quiz_id in self.kb.quizzes:
                 current_quiz = self.kb.quizzes[current.quiz_id]
@@ -164,23 +189,30 @@ class QuizFlow:
         return self._answer(attempt, quiz, question, option, lang)
 
     def _answer(self, attempt: Attempt, quiz: Quiz, index: int, option: int, lang: str) -> list[Reply]:
+        """The question's message, edited: the chosen option marked, right or wrong, why, Next."""
         q = quiz.questions[index]
         correct = option == q.answer
         last = index + 1 >= len(quiz.questions)
         # One transaction: the last answer and the end of the attempt are saved together.
         if not self.store.record_answer(attempt.id, index, option, correct, finish=last):
-            return self.engine.stale(lang)
-        right = markup.escape(q.options[lang][q.answer])
+            return self.tools.stale(lang)
+        right = markup.escape(f"{LETTERS[q.answer]}. {q.options[lang][q.answer]}")
+        chosen = self._t(
+            "quiz_your_answer_right" if correct else "quiz_your_answer_wrong",
+            lang,
+            answer=markup.escape(f"{LETTERS[option]}. {q.options[lang][option]}"),
+        )
         key = "quiz_correct" if correct else "quiz_wrong"
-        text = self._t(key, lang, answer=right, explanation=markup.escape(q.explanation[lang]))
+        feedback = self._t(key, lang, answer=right, explanation=markup.escape(q.explanation[lang]))
+        text = "\n\n".join([self._question_text(quiz, index, lang), chosen, feedback])
         if not last:
             next_choice = Choice(
                 self._t("quiz_next_button", lang), payloads.make(payloads.QUIZ_NEXT, attempt.id)
             )
-            return [Reply(text, lang, (next_choice,))]
+            return [Reply(text, lang, (next_choice,), edit=True)]
         score = sum(1 for _, _, ok in self.store.attempt_answers(attempt.id) if ok)
         self.store.count(f"quiz_finished.{quiz.id}", 100.0 * score / len(quiz.questions))
-        return [Reply(text, lang), self.result(attempt.id, quiz, lang)]
+        return [Reply(text, lang, edit=True), self.result(attempt.id, quiz, lang)]
 
     def result(self, attempt_id: int, quiz: Quiz, lang: str) -> Reply:
         answers = self.store.attempt_answers(attempt_id)
@@ -213,6 +245,8 @@ class QuizFlow:
         attempt = self.store.get_attempt(attempt_id)
         code = attempt.session_code if attempt is not None else None
         info = self.store.get_session(code) if code else None
+        if info is not None and attempt is not None:
+            lines.append(self._session_notice(info, attempt, lang))
         if info is not None and info.closed_at is None:
             retry = payloads.make(payloads.SESSION_JOIN, info.code)
         else:
@@ -221,18 +255,33 @@ class QuizFlow:
             Choice(self._t("quiz_retry_button", lang), retry),
             Choice(self._t("quiz_other_button", lang), payloads.make(payloads.QUIZ_LIST)),
             Choice(self._t("quiz_share_button", lang), url=self.share_url(link, quiz.title[lang])),
+            Choice(self._t("quiz_group_button", lang), url=self.group_link(quiz.id)),
         )
         return Reply("\n\n".join(lines), lang, choices)
 
-    # -- live group quizzes ---------------------------------------------------------------------
-    def _usage(self, lang: str) -> Reply:
-        return Reply(self._t("group_quiz_usage", lang, ids=self.engine.quiz_ids()), lang)
+    def _session_notice(self, info: SessionInfo, attempt: Attempt, lang: str) -> str:
+        """Tell a trainee whether this result reached the trainer or counts as a retake."""
+        counted = [
+            a
+            for a in self.store.session_attempts(info.code)
+            if a.user_id == attempt.user_id
+            and a.finished_at is not None
+            and (info.closed_at is None or a.started_at < info.closed_at)
+        ]
+        first = min(counted, key=lambda a: a.finished_at or 0.0) if counted else None
+        key = (
+            "session_result_shared"
+            if first is not None and first.id == attempt.id
+            else "session_result_retake"
+        )
+        return self._t(key, lang, title=markup.escape(info.title))
 
+    # -- live group quizzes ---------------------------------------------------------------------
     def start_group(self, incoming: Incoming, quiz_id: str, lang: str) -> list[Reply]:
         if not quiz_id:
-            return [self._usage(lang)]
+            return self.list_quizzes(lang)  # tap a quiz: in a group it starts the live game
         if quiz_id not in self.kb.quizzes:
-            return [Reply(self._t("quiz_not_found", lang), lang), self._usage(lang)]
+            return [Reply(self._t("quiz_not_found", lang), lang), *self.list_quizzes(lang)]
         if not self.store.start_group_game(incoming.chat, quiz_id, lang, incoming.user_id):
             return [Reply(self._t("group_quiz_already", lang), lang)]
         quiz = self.kb.quizzes[quiz_id]
@@ -241,7 +290,7 @@ class QuizFlow:
             lang,
             title=markup.escape(quiz.title[lang]),
             total=len(quiz.questions),
-            seconds=self.engine.settings.group_quiz_seconds,
+            seconds=self.tools.group_quiz_seconds,
         )
         return [Reply(intro, lang), self._poll(quiz, 0, lang)]
 
@@ -255,7 +304,7 @@ class QuizFlow:
             options=q.options[lang],
             correct=q.answer,
             explanation=q.explanation[lang],
-            open_period=min(600, max(5, self.engine.settings.group_quiz_seconds)),  # Bot API range
+            open_period=min(600, max(5, self.tools.group_quiz_seconds)),  # Bot API range
             position=index,
         )
         return Reply(markup.escape(question), lang, poll=spec)
@@ -323,7 +372,14 @@ class QuizFlow:
             if game is not None:
                 self.store.end_group_game(incoming.chat)
             return [Reply(self._t("group_quiz_none", lang), lang)]
+        if game.started_by != incoming.user_id and not incoming.is_admin:
+            return [Reply(self._t("group_quiz_stop_not_allowed", lang), lang)]
         return [self._finish_group(incoming.chat, self.kb.quizzes[game.quiz_id], game.lang, stopped=True)]
+
+    def chat_gone(self, chat_id: str) -> None:
+        """The bot was removed from (or blocked in) a chat: its game ends, no more polls."""
+        if self.store.group_game(chat_id) is not None:
+            self.store.end_group_game(chat_id)
 
     def active_group_games(self) -> list[tuple[str, int]]:
         """(chat_id, position) of games in progress, so a restarted channel can resume them."""

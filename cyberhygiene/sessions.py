@@ -8,25 +8,32 @@ count); retakes are shown separately.
 
 from __future__ import annotations
 
-import csv
-import io
-import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import re
+import threading
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
 
-from . import markup, payloads
+from rapidfuzz import fuzz
+
+from . import charts, markup, payloads, spreadsheets
 from .exports import safe_cell
-from .images import bar_chart_png, qr_png
+from .images import qr_png
 from .knowledge import Quiz
 from .messages import Attachment, Choice, Incoming, Reply
-from .quiz import LETTERS
+from .payloads import Payload
+from .quiz import LETTERS, QuizFlow
 from .store import Attempt, SessionInfo
-
-if TYPE_CHECKING:
-    from .engine import Engine
+from .toolkit import Toolkit
 
 TITLE_MAX = 100
 MAX_NAMES_IN_RESULTS = 40
+LIST_MAX = 10  # sessions shown by /sessions and the pickers, newest first
+SUGGEST_SCORE = 60.0  # rapidfuzz WRatio a mistyped quiz id must reach to be suggested
+PENDING_TITLE_SECONDS = 600.0
+PIN_TRIES = 5  # wrong PINs a user may send per window before being told to wait
+PIN_WINDOW = 600.0
+PIN_RE = re.compile(r"^\d{6}$")
+CODE_RE = re.compile(r"^[A-Za-z0-9]{12}$")  # the shape of Store.create_session's codes
 
 
 @dataclass(frozen=True)
@@ -50,10 +57,8 @@ class SessionStats:
     per_question: list[tuple[int, float]]  # (question index, % correct), hardest first
     retakes: int
     rows: list[TraineeRow]
-
-
-def _fmt_time(ts: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ts)) if ts else ""
+    # question index -> how many counted attempts chose each option (index = option)
+    option_counts: dict[int, list[int]] = field(default_factory=dict)
 
 
 def compute_stats(
@@ -107,53 +112,138 @@ def compute_stats(
     passed = sum(1 for s in scores if total and s / total >= quiz.pass_mark)
     pass_rate = passed / completed * 100 if completed else 0.0
     per_question: list[tuple[int, float]] = []
+    option_counts: dict[int, list[int]] = {
+        i: [0] * max((len(opts) for opts in q.options.values()), default=0)
+        for i, q in enumerate(quiz.questions)
+    }
     if completed:
         for i in range(total):
             right = sum(1 for a in counted for q, _, ok in answers_of.get(a.id, []) if q == i and ok)
             per_question.append((i, right / completed * 100))
         per_question.sort(key=lambda qp: (qp[1], qp[0]))
-    return SessionStats(len(participants), completed, average, pass_rate, per_question, retakes, rows)
+        for a in counted:
+            for q, chosen, _ in answers_of.get(a.id, []):
+                if q in option_counts and 0 <= chosen < len(option_counts[q]):
+                    option_counts[q][chosen] += 1
+    return SessionStats(
+        len(participants), completed, average, pass_rate, per_question, retakes, rows, option_counts
+    )
 
 
 class TrainerSessions:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.kb = engine.kb
-        self.store = engine.store
+    def __init__(self, tools: Toolkit, quiz: QuizFlow) -> None:
+        self.tools = tools
+        self.quiz = quiz  # a trainee's session attempt is a quiz like any other
+        self.kb = tools.kb
+        self.store = tools.store
+        self._clock = tools.clock
+        self._lock = threading.Lock()  # the engine may run in several worker threads
+        self._pin_failures: dict[str, deque[float]] = defaultdict(deque)
+        # A title typed with a mistyped quiz id ("/newsession basic Room 4"), kept for the
+        # "did you mean" button that follows; memory only, so a restart just loses the title.
+        self._pending_titles: dict[str, tuple[str, float]] = {}
 
     def _t(self, key: str, lang: str, **values: object) -> str:
-        return self.engine.text(key, lang, **values)
+        return self.tools.text(key, lang, **values)
 
     def link(self, code: str) -> str:
-        return self.engine.deep_link(payloads.SESSION_LINK + code)
+        return self.tools.deep_link(payloads.SESSION_LINK + code)
 
-    def _usage(self, lang: str) -> list[Reply]:
-        return [Reply(self._t("session_usage", lang, ids=self.engine.quiz_ids()), lang)]
+    def _heading(self, info: SessionInfo, quiz: Quiz, lang: str) -> str:
+        title = markup.escape(info.title)
+        if info.title in quiz.title.values():
+            return title
+        return self._t("session_heading", lang, title=title, quiz=markup.escape(quiz.title[lang]))
 
     def on_command(self, incoming: Incoming, command: str, arg: str, lang: str) -> list[Reply]:
         if incoming.in_group:
-            return [Reply(self._t("session_private_only", lang), lang)]
+            return self._private_only(lang)
         if command == "newsession":
             return self.create(incoming, arg, lang)
         if command == "sessions":
             return self.list_sessions(incoming, lang)
+        if command == "join":
+            return self.join_typed(incoming, arg, lang) or [Reply(self._t("session_join_usage", lang), lang)]
         code = arg.split()[0] if arg.split() else ""
-        info = self.store.owned_session(code, incoming.user_id) if code else None
         if not code:
-            return self._usage(lang)
+            return self.pick_session(incoming, command, lang)
+        info = self.store.owned_session(code, incoming.user_id)
         if info is None or info.quiz_id not in self.kb.quizzes:
             return [Reply(self._t("session_unknown", lang), lang)]
+        return self._act(command, info, lang)
+
+    def _private_only(self, lang: str) -> list[Reply]:
+        """In a group: trainer sessions are private, with a button to the bot's private chat."""
+        private = Choice(self._t("open_private_chat_button", lang), url=self.tools.deep_link("trainer"))
+        return [Reply(self._t("session_private_only", lang), lang, (private,))]
+
+    def _act(self, command: str, info: SessionInfo, lang: str) -> list[Reply]:
         if command == "results":
             return self.results(info, lang)
         if command == "export":
             return self.export(info, lang)
         return self.close(info, lang)
 
+    def on_payload(self, incoming: Incoming, p: Payload, lang: str) -> list[Reply]:
+        """The trainer's buttons: new session for a quiz, and results / export / close."""
+        if incoming.in_group:
+            return self._private_only(lang)
+        if p.kind == payloads.SESSION_NEW:
+            if p.args[0] not in self.kb.quizzes:
+                return self.tools.stale(lang)
+            with self._lock:
+                pending = self._pending_titles.pop(incoming.user_id, None)
+            fresh = pending is not None and self._clock() - pending[1] < PENDING_TITLE_SECONDS
+            return self._create(incoming, p.args[0], pending[0] if pending and fresh else "", lang)
+        info = self.store.owned_session(p.args[0], incoming.user_id)
+        if info is None or info.quiz_id not in self.kb.quizzes:
+            return [Reply(self._t("session_unknown", lang), lang)]
+        command = {
+            payloads.SESSION_RESULTS: "results",
+            payloads.SESSION_EXPORT: "export",
+            payloads.SESSION_CLOSE: "close",
+        }[p.kind]
+        return self._act(command, info, lang)
+
+    # -- creating -----------------------------------------------------------------------------
+    def _quiz_choices(self, lang: str, ids: list[str] | None = None) -> tuple[Choice, ...]:
+        return tuple(
+            Choice(self.kb.quizzes[qid].title[lang], payloads.make(payloads.SESSION_NEW, qid))
+            for qid in (ids if ids is not None else list(self.kb.quizzes))
+        )
+
+    def suggest_quizzes(self, typed: str) -> list[str]:
+        """Quiz ids close to a mistyped id or title, best first (rapidfuzz, 0-100)."""
+        typed = typed.strip().lower()
+        if not typed:
+            return []
+        best: dict[str, float] = {}
+        for qid, quiz in self.kb.quizzes.items():
+            names = [qid, qid.replace("_", " "), *(t.lower() for t in quiz.title.values())]
+            best[qid] = max(fuzz.WRatio(typed, name) for name in names)
+        ranked = sorted((q for q, score in best.items() if score >= SUGGEST_SCORE), key=lambda q: -best[q])
+        return ranked[:3]
+
     def create(self, incoming: Incoming, arg: str, lang: str) -> list[Reply]:
+        if not arg.strip():
+            return [Reply(self._t("session_pick_quiz", lang), lang, self._quiz_choices(lang))]
         quiz_id, _, title = arg.strip().partition(" ")
-        quiz_id = quiz_id.lower()
-        if quiz_id not in self.kb.quizzes:
-            return self._usage(lang)
+        if quiz_id.lower() in self.kb.quizzes:
+            return self._create(incoming, quiz_id.lower(), title, lang)
+        guesses = self.suggest_quizzes(quiz_id) or self.suggest_quizzes(arg)
+        if title.strip():
+            with self._lock:
+                if len(self._pending_titles) > 10_000:  # bounded memory
+                    self._pending_titles.clear()
+                self._pending_titles[incoming.user_id] = (title, self._clock())
+        typed = markup.escape(quiz_id[:40])
+        if guesses:
+            text = self._t("session_did_you_mean", lang, typed=typed)
+            return [Reply(text, lang, self._quiz_choices(lang, guesses))]
+        text = self._t("session_quiz_unknown", lang, typed=typed)
+        return [Reply(text, lang, self._quiz_choices(lang))]
+
+    def _create(self, incoming: Incoming, quiz_id: str, title: str, lang: str) -> list[Reply]:
         quiz = self.kb.quizzes[quiz_id]
         title = " ".join(title.split())[:TITLE_MAX] or quiz.title[lang]
         info = self.store.create_session(incoming.user_id, quiz_id, title)
@@ -162,38 +252,86 @@ class TrainerSessions:
         text = self._t(
             "session_created",
             lang,
-            title=markup.escape(title),
+            heading=self._heading(info, quiz, lang),
             link=markup.escape(link),
             code=info.code,
-            quiz=markup.escape(quiz.title[lang]),
+            pin=info.pin or "",
         )
         photo = Attachment(
             "photo",
             f"session-{info.code}.png",
             qr_png(link),
-            self._t("session_qr_caption", lang, title=markup.escape(title)),
+            self._t("session_qr_caption", lang, title=markup.escape(title), pin=info.pin or ""),
         )
-        return [Reply(text, lang), Reply("", lang, attachment=photo)]
+        return [Reply(text, lang, self.session_buttons(info, lang)), Reply("", lang, attachment=photo)]
 
-    def list_sessions(self, incoming: Incoming, lang: str) -> list[Reply]:
-        rows = self.store.sessions_of(incoming.user_id)
-        if not rows:
-            return [Reply(self._t("session_list_empty", lang), lang)]
-        lines = [self._t("session_list_header", lang)]
-        for info, people, done in rows[:50]:
-            status = self._t("session_status_closed" if info.closed_at else "session_status_open", lang)
-            lines.append(
-                self._t(
-                    "session_list_row",
-                    lang,
-                    title=markup.escape(info.title),
-                    code=info.code,
-                    people=people,
-                    done=done,
-                    status=status,
+    def session_buttons(self, info: SessionInfo, lang: str) -> tuple[Choice, ...]:
+        """Results and Export; while open also Close and Share (the link, to forward)."""
+        choices = [
+            Choice(
+                self._t("session_results_button", lang), payloads.make(payloads.SESSION_RESULTS, info.code)
+            ),
+            Choice(self._t("session_export_button", lang), payloads.make(payloads.SESSION_EXPORT, info.code)),
+        ]
+        if info.closed_at is None:
+            choices.append(
+                Choice(
+                    self._t("session_close_button", lang), payloads.make(payloads.SESSION_CLOSE, info.code)
                 )
             )
-        return [Reply("\n".join(lines), lang)]
+            share = self.quiz.share_url(self.link(info.code), info.title)
+            choices.append(Choice(self._t("session_share_button", lang), url=share))
+        return tuple(choices)
+
+    # -- listing ------------------------------------------------------------------------------
+    def _status(self, info: SessionInfo, lang: str) -> str:
+        return self._t("session_status_closed" if info.closed_at else "session_status_open", lang)
+
+    def list_sessions(self, incoming: Incoming, lang: str) -> list[Reply]:
+        """One message per session (newest first), each with its buttons."""
+        rows = self.store.sessions_of(incoming.user_id)
+        if not rows:
+            return [Reply(self._t("session_list_empty", lang), lang, self._quiz_choices(lang))]
+        replies = []
+        for info, people, done in rows[:LIST_MAX]:
+            text = self._t(
+                "session_list_row",
+                lang,
+                title=markup.escape(info.title),
+                code=info.code,
+                people=people,
+                done=done,
+                status=self._status(info, lang),
+                pin=info.pin if info.pin and info.closed_at is None else "-",
+            )
+            replies.append(Reply(text, lang, self.session_buttons(info, lang)))
+        if len(rows) > LIST_MAX:
+            replies.append(Reply(self._t("session_list_more", lang, n=len(rows) - LIST_MAX), lang))
+        return replies
+
+    def pick_session(self, incoming: Incoming, command: str, lang: str) -> list[Reply]:
+        """A bare /results, /export or /close: the trainer's sessions as buttons."""
+        rows = [info for info, _, _ in self.store.sessions_of(incoming.user_id)]
+        if command == "close":
+            rows = [info for info in rows if info.closed_at is None]
+        if not rows:
+            key = "session_none_open" if command == "close" else "session_list_empty"
+            return [Reply(self._t(key, lang), lang, self._quiz_choices(lang))]
+        kind = {
+            "results": payloads.SESSION_RESULTS,
+            "export": payloads.SESSION_EXPORT,
+            "close": payloads.SESSION_CLOSE,
+        }[command]
+        choices = tuple(
+            Choice(
+                self._t(
+                    "session_pick_label", lang, title=_short(info.title, 40), status=self._status(info, lang)
+                ),
+                payloads.make(kind, info.code),
+            )
+            for info in rows[:LIST_MAX]
+        )
+        return [Reply(self._t(f"session_pick_{command}", lang), lang, choices)]
 
     def stats(self, info: SessionInfo) -> SessionStats:
         quiz = self.kb.quizzes[info.quiz_id]
@@ -211,15 +349,14 @@ class TrainerSessions:
         return f"{name} (@{markup.escape(row.username)})" if row.username else name
 
     def results(self, info: SessionInfo, lang: str) -> list[Reply]:
+        """The figures, each question with the share who chose each option, and the chart."""
         quiz = self.kb.quizzes[info.quiz_id]
         st = self.stats(info)
-        status = self._t("session_status_closed" if info.closed_at else "session_status_open", lang)
         head = self._t(
             "session_results",
             lang,
-            title=markup.escape(info.title),
-            quiz=markup.escape(quiz.title[lang]),
-            status=status,
+            heading=self._heading(info, quiz, lang),
+            status=self._status(info, lang),
             participants=st.participants,
             completed=st.completed,
             average=f"{st.average:.0f}",
@@ -228,64 +365,172 @@ class TrainerSessions:
         )
         if not st.completed:
             return [Reply(head + "\n\n" + self._t("session_results_empty", lang), lang)]
-        lines = [head, ""]
+        lines = [head, "", self._t("session_results_questions_header", lang)]
         for i, pct in st.per_question:
-            question = quiz.questions[i].question[lang]
-            short = question if len(question) <= 70 else question[:67].rstrip() + "…"
+            q = quiz.questions[i]
+            lines.append("")
             lines.append(
                 self._t(
-                    "session_results_question", lang, n=i + 1, pct=f"{pct:.0f}", question=markup.escape(short)
+                    "session_results_question",
+                    lang,
+                    n=i + 1,
+                    pct=f"{pct:.0f}",
+                    question=markup.escape(q.question[lang]),
                 )
             )
+            counts = st.option_counts.get(i, [])
+            for j, option in enumerate(q.options[lang]):
+                n = counts[j] if j < len(counts) else 0
+                key = "session_results_option_right" if j == q.answer else "session_results_option"
+                lines.append(
+                    self._t(
+                        key,
+                        lang,
+                        letter=LETTERS[j],
+                        option=markup.escape(option),
+                        pct=f"{n / st.completed * 100:.0f}",
+                        n=n,
+                    )
+                )
         lines.append("")
         total = len(quiz.questions)
         for row in st.rows[:MAX_NAMES_IN_RESULTS]:
             if row.score is None:
                 score = self._t("session_results_unfinished", lang)
             else:
-                score = f"{row.score}/{total}"
+                score = f"{row.score} / {total}"
             lines.append(self._t("session_results_person", lang, name=self._name(row), score=score))
         if len(st.rows) > MAX_NAMES_IN_RESULTS:
             lines.append(self._t("session_results_more", lang, n=len(st.rows) - MAX_NAMES_IN_RESULTS))
-        labels = [self._t("export_header_question", lang, n=i + 1) for i, _ in st.per_question]
-        chart = bar_chart_png([(label, pct) for label, (_, pct) in zip(labels, st.per_question, strict=True)])
+        chart = self.chart(info, quiz, st, lang)
         caption = self._t("session_chart_caption", lang, title=markup.escape(info.title))
         return [
             Reply("\n".join(lines), lang),
             Reply("", lang, attachment=Attachment("photo", f"results-{info.code}.png", chart, caption)),
         ]
 
-    def export_csv(self, info: SessionInfo, lang: str) -> str:
+    def chart(self, info: SessionInfo, quiz: Quiz, st: SessionStats, lang: str) -> bytes:
+        """% right per question, hardest on top, on a 0-100 axis (see :mod:`charts`)."""
+        labels = [
+            self._t(
+                "session_chart_label", lang, n=i + 1, question=_short(quiz.questions[i].question[lang], 42)
+            )
+            for i, _ in st.per_question
+        ]
+        title = info.title if info.title in quiz.title.values() else f"{info.title} · {quiz.title[lang]}"
+        return charts.percent_bars_png(
+            labels,
+            [pct for _, pct in st.per_question],
+            title=_short(title, 70),
+            subtitle=self._t("session_chart_subtitle", lang, n=st.completed),
+            xlabel=self._t("session_chart_axis", lang),
+        )
+
+    # -- exports -----------------------------------------------------------------------------
+    def results_sheet(
+        self, info: SessionInfo, lang: str, st: SessionStats | None = None
+    ) -> spreadsheets.Sheet:
+        """One row per trainee: numbers as numbers, the chosen option's text per question."""
         quiz = self.kb.quizzes[info.quiz_id]
-        st = self.stats(info)
-        out = io.StringIO()
-        # Every field quoted (a reader splitting on ';' keeps each cell whole), every cell escaped.
-        writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+        st = st or self.stats(info)
+        total = len(quiz.questions)
         header = [
             self._t(f"export_header_{k}", lang)
-            for k in ("name", "username", "started", "finished", "score", "retakes")
+            for k in ("name", "username", "started", "finished", "correct", "total", "percent", "retakes")
         ]
-        header += [self._t("export_header_question", lang, n=i + 1) for i in range(len(quiz.questions))]
-        writer.writerow([safe_cell(c) for c in header])
-        for row in st.rows:
-            cells = [
-                row.first_name,
-                row.username,
-                _fmt_time(row.started),
-                _fmt_time(row.finished),
-                "" if row.score is None else f"{row.score}/{len(quiz.questions)}",
-                str(row.retakes),
+        fixed = len(header)
+        header += [
+            self._t("export_header_question", lang, n=i + 1, question=_short(q.question[lang], 60))
+            for i, q in enumerate(quiz.questions)
+        ]
+        rows: list[list[spreadsheets.Cell]] = []
+        marks: dict[tuple[int, int], bool] = {}
+        for r, row in enumerate(st.rows):
+            done = row.score is not None
+            cells: list[spreadsheets.Cell] = [
+                _cell(row.first_name),
+                _cell(row.username),
+                spreadsheets.utc(row.started),
+                spreadsheets.utc(row.finished),
+                row.score if done else None,
+                total if done else None,
+                round(100 * (row.score or 0) / total, 1) if done and total else None,
+                row.retakes,
             ]
-            for i in range(len(quiz.questions)):
+            for i, q in enumerate(quiz.questions):
                 given = row.answers.get(i)
-                cells.append("" if given is None else f"{LETTERS[given[0]]} {'✓' if given[1] else '✗'}")
-            writer.writerow([safe_cell(c) for c in cells])
-        return out.getvalue()
+                if given is None or not 0 <= given[0] < len(q.options[lang]):
+                    cells.append(None)
+                    continue
+                cells.append(_cell(q.options[lang][given[0]]))
+                marks[(r, fixed + i)] = given[1]
+            rows.append(cells)
+        widths = [18, 16, 20, 20, 10, 8, 10, 12] + [30] * total
+        return spreadsheets.Sheet(self._t("export_sheet_results", lang), header, rows, marks, widths)
+
+    def questions_sheet(self, info: SessionInfo, lang: str, st: SessionStats) -> spreadsheets.Sheet:
+        quiz = self.kb.quizzes[info.quiz_id]
+        width = max((len(q.options[lang]) for q in quiz.questions), default=0)
+        header = [self._t("export_header_number", lang), self._t("export_header_question_text", lang)]
+        header += [self._t("export_header_option", lang, letter=LETTERS[j]) for j in range(width)]
+        header += [self._t("export_header_right_answer", lang), self._t("export_header_right_share", lang)]
+        share = dict(st.per_question)
+        rows: list[list[spreadsheets.Cell]] = []
+        for i, q in enumerate(quiz.questions):
+            options: list[spreadsheets.Cell] = [_cell(o) for o in q.options[lang]]
+            options += [None] * (width - len(options))
+            right = f"{LETTERS[q.answer]}. {q.options[lang][q.answer]}"
+            pct = round(share[i], 1) if i in share else None
+            rows.append([i + 1, _cell(q.question[lang]), *options, _cell(right), pct])
+        widths = [6, 60, *([30] * width), 34, 12]
+        return spreadsheets.Sheet(self._t("export_sheet_questions", lang), header, rows, None, widths)
+
+    def summary_sheet(self, info: SessionInfo, lang: str, st: SessionStats) -> spreadsheets.Sheet:
+        quiz = self.kb.quizzes[info.quiz_id]
+        pairs: list[tuple[str, spreadsheets.Cell]] = [
+            ("export_summary_session", _cell(info.title)),
+            ("export_summary_quiz", _cell(quiz.title[lang])),
+            ("export_summary_status", self._status(info, lang)),
+            ("export_summary_created", spreadsheets.utc(info.created_at)),
+            ("export_summary_participants", st.participants),
+            ("export_summary_completed", st.completed),
+            ("export_summary_average", round(st.average, 1)),
+            ("export_summary_pass_rate", round(st.pass_rate, 1)),
+            ("export_summary_retakes", st.retakes),
+        ]
+        rows = [[self._t(key, lang), value] for key, value in pairs]
+        header = [self._t("export_summary_what", lang), self._t("export_summary_value", lang)]
+        return spreadsheets.Sheet(self._t("export_sheet_summary", lang), header, rows, None, [34, 40])
+
+    def export_csv(self, info: SessionInfo, lang: str) -> bytes:
+        """The results table as CSV (the xlsx's first sheet)."""
+        return spreadsheets.csv_bytes(self.results_sheet(info, lang))
+
+    def export_xlsx(self, info: SessionInfo, lang: str) -> bytes:
+        st = self.stats(info)
+        return spreadsheets.xlsx_bytes(
+            [
+                self.results_sheet(info, lang, st),
+                self.questions_sheet(info, lang, st),
+                self.summary_sheet(info, lang, st),
+            ]
+        )
 
     def export(self, info: SessionInfo, lang: str) -> list[Reply]:
-        data = self.export_csv(info, lang).encode("utf-8-sig")  # BOM: spreadsheets read UTF-8
-        caption = self._t("session_export_caption", lang, title=markup.escape(info.title))
-        return [Reply("", lang, attachment=Attachment("document", f"session-{info.code}.csv", data, caption))]
+        title = markup.escape(info.title)
+        xlsx = Attachment(
+            "document",
+            f"session-{info.code}.xlsx",
+            self.export_xlsx(info, lang),
+            self._t("session_export_caption", lang, title=title),
+        )
+        csv_file = Attachment(
+            "document",
+            f"session-{info.code}.csv",
+            self.export_csv(info, lang),
+            self._t("session_export_csv_caption", lang, title=title),
+        )
+        return [Reply("", lang, attachment=xlsx), Reply("", lang, attachment=csv_file)]
 
     def close(self, info: SessionInfo, lang: str) -> list[Reply]:
         if info.closed_at is not None:
@@ -314,12 +559,64 @@ class TrainerSessions:
         start = Choice(self._t("session_start_button", lang), payloads.make(payloads.SESSION_JOIN, info.code))
         return [Reply(text, lang, (start,))]
 
+    @staticmethod
+    def is_join_text(text: str) -> bool:
+        """Whether ``text`` has the shape of a PIN or a session code (a cheap check, no I/O)."""
+        typed = text.strip()
+        return bool(PIN_RE.match(typed.replace(" ", "").replace("-", "")) or CODE_RE.match(typed))
+
+    def join_typed(self, incoming: Incoming, text: str, lang: str) -> list[Reply] | None:
+        """A PIN (``123456``, ``123 456``) or a session code sent as text: the session's intro.
+
+        None when ``text`` is neither, so the message is understood as usual. Wrong PINs are
+        throttled per user (:data:`PIN_TRIES` per :data:`PIN_WINDOW` seconds) so a room's PIN
+        can't be found by trying them all.
+        """
+        if incoming.in_group:
+            return None
+        typed = text.strip()
+        compact = typed.replace(" ", "").replace("-", "")
+        if PIN_RE.match(compact):
+            return self.join_by_pin(incoming, compact, lang)
+        if CODE_RE.match(typed):
+            return self.on_link(incoming, typed, lang) or None
+        return None
+
+    def join_by_pin(self, incoming: Incoming, pin: str, lang: str) -> list[Reply]:
+        now = self._clock()
+        with self._lock:
+            failures = self._pin_failures[incoming.user_id]
+            while failures and now - failures[0] > PIN_WINDOW:
+                failures.popleft()
+            if len(failures) >= PIN_TRIES:
+                return [Reply(self._t("session_pin_throttled", lang), lang)]
+        info = self.store.session_by_pin(pin)
+        replies = self.on_link(incoming, info.code, lang) if info is not None else []
+        if replies:
+            return replies
+        with self._lock:
+            self._pin_failures[incoming.user_id].append(now)
+            if len(self._pin_failures) > 10_000:  # bounded memory
+                for uid in [u for u, q in self._pin_failures.items() if not q or now - q[-1] > PIN_WINDOW]:
+                    del self._pin_failures[uid]
+        return [Reply(self._t("session_pin_unknown", lang), lang)]
+
     def on_join(self, incoming: Incoming, code: str, lang: str) -> list[Reply]:
         info = self.store.get_session(code)
         if info is None or info.quiz_id not in self.kb.quizzes:
-            return self.engine.stale(lang)
+            return self.tools.stale(lang)
         if info.closed_at is not None:
             return self.on_link(incoming, code, lang)
         self.store.join_session(code, incoming.user_id, incoming.first_name, incoming.username)
         self.store.count("session_joined")
-        return self.engine.quiz.start(incoming, info.quiz_id, lang, session_code=code)
+        return self.quiz.start(incoming, info.quiz_id, lang, session_code=code)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _cell(value: str) -> str:
+    """Every text cell of an export (CSV and xlsx) goes through here: the one place to make
+    user-provided text safe in a spreadsheet, so the escaping can be swapped in one spot."""
+    return safe_cell(value)

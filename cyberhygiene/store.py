@@ -132,6 +132,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX updates_pending ON updates(done_at, update_id);
     """,
+    # 6: a short numeric PIN a room can type to join an open trainer session; a group's language
+    """
+    ALTER TABLE sessions ADD COLUMN pin TEXT;
+    CREATE INDEX sessions_pin ON sessions(pin);
+    CREATE TABLE chat_prefs (
+        chat_id    TEXT PRIMARY KEY,
+        lang       TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Seconds a write waits for another connection's lock before failing. Long on purpose: a
@@ -141,6 +151,7 @@ DEFAULT_BUSY_TIMEOUT = 90.0
 # Usage counts are kept in memory and written this often by a background thread (and at close),
 # so that counting costs no disk write per message.
 USAGE_FLUSH_SECONDS = 30.0
+PIN_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -172,6 +183,7 @@ class SessionInfo:
     title: str
     created_at: float
     closed_at: float | None
+    pin: str | None = None  # 6 digits while open; sessions made before schema 4 have none
 
 
 @dataclass(frozen=True)
@@ -350,6 +362,19 @@ class Store:
                 "INSERT INTO users(user_id, country_asked, updated_at) VALUES (?, 1, ?) "
                 "ON CONFLICT(user_id) DO UPDATE SET country_asked = 1, updated_at = excluded.updated_at",
                 (user_id, time.time()),
+            )
+
+    def chat_lang(self, chat_id: str) -> str | None:
+        """The language a group's admin chose for the group, if any."""
+        row = self._one("SELECT lang FROM chat_prefs WHERE chat_id = ?", (chat_id,))
+        return str(row["lang"]) if row else None
+
+    def set_chat_lang(self, chat_id: str, lang: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO chat_prefs(chat_id, lang, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(chat_id) DO UPDATE SET lang = excluded.lang, updated_at = excluded.updated_at",
+                (chat_id, lang, time.time()),
             )
 
     def forget_user(self, user_id: str) -> None:
@@ -616,26 +641,51 @@ class Store:
 
     # -- trainer sessions -------------------------------------------------------------------
     def create_session(self, owner_id: str, quiz_id: str, title: str) -> SessionInfo:
+        """A new open session with a random code and a PIN no other open session has."""
         with self.transaction() as db:
             while True:
                 code = secrets.token_urlsafe(9).replace("-", "x").replace("_", "y")
                 if db.execute("SELECT 1 FROM sessions WHERE code = ?", (code,)).fetchone() is None:
                     break
+            while True:
+                pin = f"{secrets.randbelow(10**PIN_DIGITS):0{PIN_DIGITS}d}"
+                taken = db.execute(
+                    "SELECT 1 FROM sessions WHERE pin = ? AND closed_at IS NULL", (pin,)
+                ).fetchone()
+                if taken is None:
+                    break
             db.execute(
-                "INSERT INTO sessions(code, owner_id, quiz_id, title, created_at) VALUES (?, ?, ?, ?, ?)",
-                (code, owner_id, quiz_id, title, time.time()),
+                "INSERT INTO sessions(code, owner_id, quiz_id, title, created_at, pin) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (code, owner_id, quiz_id, title, time.time(), pin),
             )
         info = self.get_session(code)
         assert info is not None
         return info
 
+    @staticmethod
+    def _session_info(row: sqlite3.Row) -> SessionInfo:
+        return SessionInfo(
+            row["code"],
+            row["owner_id"],
+            row["quiz_id"],
+            row["title"],
+            row["created_at"],
+            row["closed_at"],
+            row["pin"],
+        )
+
     def get_session(self, code: str) -> SessionInfo | None:
         row = self._one("SELECT * FROM sessions WHERE code = ?", (code,))
-        if row is None:
-            return None
-        return SessionInfo(
-            row["code"], row["owner_id"], row["quiz_id"], row["title"], row["created_at"], row["closed_at"]
+        return None if row is None else self._session_info(row)
+
+    def session_by_pin(self, pin: str) -> SessionInfo | None:
+        """The open session with this PIN (a closed session's PIN no longer works)."""
+        row = self._one(
+            "SELECT * FROM sessions WHERE pin = ? AND closed_at IS NULL ORDER BY created_at DESC LIMIT 1",
+            (pin,),
         )
+        return None if row is None else self._session_info(row)
 
     def owned_session(self, code: str, owner_id: str) -> SessionInfo | None:
         """The session only if ``owner_id`` created it: anyone else sees nothing."""
@@ -654,9 +704,7 @@ class Store:
         )
         return [
             (
-                SessionInfo(
-                    r["code"], r["owner_id"], r["quiz_id"], r["title"], r["created_at"], r["closed_at"]
-                ),
+                self._session_info(r),
                 int(r["n_people"]),
                 int(r["n_done"]),
             )

@@ -11,7 +11,7 @@ import pytest
 
 from cyberhygiene import markup, payloads
 from cyberhygiene.channels.console import ConsoleChat
-from cyberhygiene.channels.telegram import MENU_COMMANDS
+from cyberhygiene.channels.telegram import PRIVATE_MENU
 from cyberhygiene.config import Settings
 from cyberhygiene.engine import Engine
 from cyberhygiene.knowledge import KnowledgeBase
@@ -140,7 +140,7 @@ async def test_telegram_forward_check_reply_and_link(kb: KnowledgeBase, tmp_path
     data = signals_data(kb)
     async with running_bot(kb, tmp_path) as bot:
         # the command menus list the new commands with their descriptions
-        assert "check" in MENU_COMMANDS["en"] and "revisar" in MENU_COMMANDS["es"]
+        assert ("check", "revisar") in PRIVATE_MENU
         assert any(c["command"] == "check" for c in bot.fake.commands())
         assert any(c["command"] == "revisar" for c in bot.fake.commands(language_code="es"))
 

@@ -88,7 +88,11 @@ def test_commands_in_both_languages(engine: Engine, kb: KnowledgeBase) -> None:
         )
         assert engine.handle(Incoming("u", text="/topics"))[0].text == kb.ui["topics_intro"][lang]
         assert engine.handle(Incoming("u", text="/nonsense"))[0].text == kb.ui["unknown_command"][lang]
+        assert engine.handle(Incoming("u", text="/cancel"))[0].text == kb.ui["cancel_nothing"][lang]
+        engine.handle(Incoming("u", text="/quiz basics"))
         assert engine.handle(Incoming("u", text="/cancel"))[0].text == kb.ui["cancelled"][lang]
+        assert engine.store.active_attempt("u") is None
+        assert engine.handle(Incoming("u", text="/cancel"))[0].text == kb.ui["cancel_nothing"][lang]
         assert engine.handle(Incoming("u", text=None))[0].text == kb.ui["non_text"][lang]
         assert engine.handle(Incoming("u", text="   "))[0].text == kb.ui["empty_message"][lang]
 
@@ -143,6 +147,24 @@ def test_engine_imports_nothing_from_telegram() -> None:
     code = "import sys, cyberhygiene.engine, cyberhygiene.channels.console, cyberhygiene.cli; print('telegram' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_quizzes_and_sessions_do_not_import_the_engine() -> None:
+    """No circle: the engine imports quiz and sessions; they get a Toolkit, not the Engine."""
+    for name in ("quiz.py", "sessions.py", "toolkit.py"):
+        tree = ast.parse((ROOT / "cyberhygiene" / name).read_text("utf-8"))
+        imported = {
+            node.module or ""
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.level == 1
+        }
+        assert "engine" not in imported, name
+
+
+def test_the_telegram_channel_uses_only_the_engines_public_entry_points() -> None:
+    source = (ROOT / "cyberhygiene" / "channels" / "telegram.py").read_text("utf-8")
+    for inner in ("engine.quiz.", "engine.sessions.", "engine.store.", "engine.admin."):
+        assert inner not in source, inner
 
 
 def test_no_print_outside_console_channel() -> None:

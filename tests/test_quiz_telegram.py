@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 import signal
 from pathlib import Path
 
@@ -57,8 +58,17 @@ async def test_deep_linked_quiz_to_the_end(kb: KnowledgeBase, tmp_path: Path) ->
         last = await play(bot, ANA, first, [q.answer for q in quiz.questions])
         n = len(quiz.questions)
         assert f"{n}/{n} correctas" in text_of(last)
-        # the answered question's buttons were removed so it can't be answered twice
-        assert bot.fake.calls("editMessageReplyMarkup")
+        # one message per question, edited in place when answered; 8 questions, 10 messages at most
+        sent = [
+            c for c in bot.fake.calls() if c.ok and c.method in {"sendMessage", "sendPhoto", "sendDocument"}
+        ]
+        assert len([c for c in sent if c.params.get("chat_id") in (ANA, str(ANA))]) <= n + 2
+        edits = bot.fake.calls("editMessageText")
+        assert len(edits) == n and all(c.ok for c in edits)
+        final = bot.fake.get_message(ANA, edits[0].params["message_id"])
+        assert final is not None and quiz.questions[0].question["es"] in final["text"]
+        assert "Tu respuesta:" in final["text"] and "✅" in final["text"]
+        assert "reply_markup" not in final, "an answered question can't be answered twice"
         share = [b["url"] for c in last for b in buttons(c) if "url" in b]
         assert share and "CyberHygieneTestBot" in share[0]
 
@@ -86,23 +96,25 @@ async def test_trainer_session_from_link_to_csv(kb: KnowledgeBase, tmp_path: Pat
         await play(bot, LUIS, await join(LUIS, "Luis"), [wrong[0], wrong[1], *right[2:]])
         await play(bot, ZOE, await join(ZOE, "Zoe"), right[:3])  # abandons midway
 
-        results = await bot.say(TRAINER, f"/results {info.code}")
+        results = await bot.say_until(TRAINER, f"/results {info.code}", "sendPhoto")
         text = text_of(results)
         assert "Participants: 3" in text and "Completed: 2" in text
         assert f"Average score: {round((n + n - 2) / (2 * n) * 100)}%" in text
         passed = sum(s / n >= quiz.pass_mark for s in (n, n - 2))
         assert f"Pass rate: {round(passed / 2 * 100)}%" in text
-        q_lines = [line for line in text.splitlines() if line.startswith("Q")]
-        assert q_lines[0].startswith("Q1: 50%") and q_lines[1].startswith("Q2: 50%")
+        plain = re.sub(r"<[^>]+>", "", text)
+        q_lines = [line for line in plain.splitlines() if line.startswith("Q") and " · " in line]
+        assert q_lines[0].startswith("Q1 · 50% right") and q_lines[1].startswith("Q2 · 50% right")
         assert results[-1].method == "sendPhoto"
 
-        export = await bot.say(TRAINER, f"/export {info.code}")
-        assert export[0].method == "sendDocument"
-        data = next(iter(export[0].files.values())).data.decode("utf-8-sig")
+        export = await bot.say_until(TRAINER, f"/export {info.code}", "sendDocument", count=2)
+        assert [c.method for c in export] == ["sendDocument", "sendDocument"]
+        data = next(iter(export[1].files.values())).data.decode("utf-8-sig")
         rows = {r["name"]: r for r in csv.DictReader(io.StringIO(data))}
         assert set(rows) == {"Ana", "Luis", "Zoe"}
-        assert rows["Ana"]["score"] == f"{n}/{n}" and rows["Luis"]["score"] == f"{n - 2}/{n}"
-        assert rows["Zoe"]["finished (UTC)"] == "" and rows["Zoe"]["Q4"] == ""
+        assert rows["Ana"]["correct"] == str(n) and rows["Luis"]["correct"] == str(n - 2)
+        q4 = next(k for k in rows["Zoe"] if k.startswith("Q4. "))
+        assert rows["Zoe"]["finished (UTC)"] == "" and rows["Zoe"][q4] == ""
 
         refused = text_of(await bot.say(OTHER, f"/results {info.code}"))
         assert refused == text_of(await bot.say(OTHER, "/results abcdefghij"))
@@ -147,10 +159,10 @@ async def test_killed_mid_quiz_resumes(kb: KnowledgeBase, tmp_path: Path) -> Non
             options = answer_buttons(first)
             fake.callback_query(ANA, options[quiz.questions[0].answer])
             feedback = await fake.wait_for(
-                "sendMessage", lambda c: "1:qn:" in str(c.params.get("reply_markup")), ok=True, timeout=20
+                "editMessageText", lambda c: "1:qn:" in str(c.params.get("reply_markup")), ok=True, timeout=20
             )
             fake.callback_query(ANA, next_button(feedback) or "")
-            await fake.wait_for("sendMessage", ok=True, count=3, timeout=20)
+            await fake.wait_for("sendMessage", ok=True, count=2, timeout=20)
         finally:
             proc.send_signal(signal.SIGKILL)
             await proc.wait()

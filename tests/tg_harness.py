@@ -42,6 +42,35 @@ class Running:
             kw.get("chat_id", user_id), lambda: self.fake.message(user_id, text, **kw)
         )
 
+    async def say_until(self, user_id: int, text: str, method: str, count: int = 1, **kw: Any) -> list[Call]:
+        """Like :meth:`say`, for slow replies (charts, exports): also wait for ``count`` new
+        ``method`` calls to that chat before waiting for quiet."""
+        chat = kw.get("chat_id", user_id)
+        before = len(self.fake.sent_messages(chat))
+
+        def new(c: Call) -> bool:
+            return c in self.fake.sent_messages(chat)[before:]
+
+        self.fake.message(user_id, text, **kw)
+        await self.fake.wait_for(method, new, count=count, timeout=60)
+        await self.fake.wait_idle(quiet=0.4, timeout=15)
+        return self.fake.sent_messages(chat)[before:]
+
+    async def press_until(
+        self, user_id: int, data: str, method: str, count: int = 1, **kw: Any
+    ) -> list[Call]:
+        """Like :meth:`press`, waiting for ``count`` new ``method`` calls (see :meth:`say_until`)."""
+        chat = kw.get("chat_id", user_id)
+        before = len(self.fake.sent_messages(chat))
+
+        def new(c: Call) -> bool:
+            return c in self.fake.sent_messages(chat)[before:]
+
+        self.fake.callback_query(user_id, data, **kw)
+        await self.fake.wait_for(method, new, count=count, timeout=60)
+        await self.fake.wait_idle(quiet=0.4, timeout=15)
+        return self.fake.sent_messages(chat)[before:]
+
     async def press(self, user_id: int, data: str, **kw: Any) -> list[Call]:
         """Press a button (callback data) and return what the bot then sent to that chat."""
         return await self._then_sent(

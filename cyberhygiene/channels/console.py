@@ -50,6 +50,8 @@ class ConsoleChat:
         """Print replies; remember their choices so a number can press one."""
         choices: list[Choice] = []
         for reply in replies:
+            if reply.edit and not reply.text and not reply.choices:
+                continue  # only removes buttons of an earlier message: nothing to print
             if reply.text:
                 self._print(reply.plain())
             if reply.attachment is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
@@ -31,16 +32,21 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from telegram import (
     BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InlineQueryResultsButton,
     InputFile,
     InputTextMessageContent,
     LinkPreviewOptions,
     Message,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import (
     BadRequest,
     Conflict,
@@ -66,51 +72,41 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from .. import markup, payloads
+from .. import markup
 from ..config import Settings
 from ..engine import Engine
 from ..intake import Intake
-from ..knowledge import LANGS
 from ..logsafety import register_secret
-from ..messages import Choice, Incoming, PollAnswer, Reply
+from ..messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, PollAnswer, Reply
 from ..store import UserPrefs
 from . import webhook
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Commands shown in Telegram's menu; their descriptions are UI strings (content/ui.yaml).
-MENU_COMMANDS: dict[str, tuple[str, ...]] = {
-    "en": (
-        "start",
-        "help",
-        "topics",
-        "check",
-        "quiz",
-        "language",
-        "country",
-        "privacy",
-        "forget",
-        "cancel",
-        "newsession",
-        "sessions",
-    ),
-    # The Spanish menu lists the Spanish commands (the English ones work too).
-    "es": (
-        "start",
-        "ayuda",
-        "temas",
-        "revisar",
-        "examen",
-        "idioma",
-        "pais",
-        "privacidad",
-        "olvidar",
-        "cancelar",
-        "newsession",
-        "sessions",
-    ),
-}
+# Command menus per scope: (command shown in English, in Spanish). The Spanish names are
+# aliases the engine understands (engine.COMMAND_ALIASES); descriptions are UI strings
+# ``command_<English name>`` (content/ui.yaml).
+PRIVATE_MENU: tuple[tuple[str, str], ...] = (
+    ("start", "start"),
+    ("help", "ayuda"),
+    ("topics", "temas"),
+    ("check", "revisar"),
+    ("quiz", "examen"),
+    ("language", "idioma"),
+    ("country", "pais"),
+    ("privacy", "privacidad"),
+    ("forget", "olvidar"),
+    ("cancel", "cancelar"),
+    ("join", "unirse"),
+    ("newsession", "nuevasesion"),
+    ("sessions", "sesiones"),
+    ("results", "resultados"),
+    ("export", "exportar"),
+    ("close", "cerrar"),
+)
+GROUP_MENU: tuple[tuple[str, str], ...] = (("quiz", "examen"), ("help", "ayuda"), ("topics", "temas"))
+GROUP_ADMIN_MENU: tuple[tuple[str, str], ...] = (*GROUP_MENU, ("stopquiz", "detenerquiz"))
 SEND_ATTEMPTS = 5  # transient failures (5xx, timeouts, resets) are retried this many times
 BACKOFF_BASE = 0.5
 RATE_LIMIT_RETRIES = 3  # AIORateLimiter waits out this many 429s per request
@@ -126,6 +122,9 @@ PURGE_EVERY = 24 * 3600.0  # seconds between retention purges
 LONG_POLL = 10  # seconds a getUpdates call waits for news
 CONFLICT_GRACE = 5.0  # a poller that ran this long before a 409 is the old one: it keeps going
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+TYPING_AFTER = 0.3  # seconds the engine may take before the chat shows "typing…"
+TOAST_LIMIT = 200  # answerCallbackQuery text
+ADMIN_CACHE_SECONDS = 60.0
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -297,6 +296,8 @@ class TelegramChannel:
         self.settings = settings
         self._permanent_failures: set[str] = set()
         self._timers: set[asyncio.Task[None]] = set()
+        self._admin_cache: dict[tuple[int, int], tuple[bool, float]] = {}
+        self._game_timers: dict[str, set[asyncio.Task[None]]] = {}
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.intake = Intake(engine.store)
         self.exit_code = 0
@@ -352,10 +353,10 @@ class TelegramChannel:
             .post_stop(self._post_stop)
             .build()
         )
-        app.add_handler(ChatMemberHandler(self.on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(CallbackQueryHandler(self.on_callback))
         app.add_handler(InlineQueryHandler(self.on_inline))
         app.add_handler(PollAnswerHandler(self.on_poll_answer))
+        app.add_handler(ChatMemberHandler(self.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
         app.add_error_handler(self.on_error)
         self.application = app
@@ -378,27 +379,47 @@ class TelegramChannel:
         me = await app.bot.get_me()
         if me.username:
             self.engine.bot_username = me.username
-        for lang, names in MENU_COMMANDS.items():
-            commands = [BotCommand(n, self.engine.text(f"command_{n}", lang)) for n in names]
-            try:
-                if lang == "en":
-                    await app.bot.set_my_commands(commands)
-                else:
-                    await app.bot.set_my_commands(commands, language_code=lang)
-            except TelegramError as exc:
-                logger.warning("could not set the %s command menu: %s", lang, exc)
+        await self._set_menus_and_descriptions(app.bot)
         # Live group quizzes survive a restart: give each its time again, then move on.
-        for chat_id, position in await self.off_loop(self.engine.quiz.active_group_games):
+        for chat_id, position in await self.off_loop(self.engine.games_to_resume):
             self._schedule_next(chat_id, position)
         task = asyncio.get_running_loop().create_task(self._purge_forever())
         self._timers.add(task)
         task.add_done_callback(self._timers.discard)
 
+    async def _set_menus_and_descriptions(self, bot: Any) -> None:
+        """What an empty chat shows (descriptions) and the command menus, per scope and
+        language: private chats, groups, group admins; English is also the default."""
+        scopes = (
+            (BotCommandScopeDefault(), PRIVATE_MENU),
+            (BotCommandScopeAllPrivateChats(), PRIVATE_MENU),
+            (BotCommandScopeAllGroupChats(), GROUP_MENU),
+            (BotCommandScopeAllChatAdministrators(), GROUP_ADMIN_MENU),
+        )
+        for lang in ("en", "es"):
+            code = None if lang == "en" else lang
+            for scope, menu in scopes:
+                commands = [
+                    BotCommand(en if lang == "en" else es, self.engine.text(f"command_{en}", lang))
+                    for en, es in menu
+                ]
+                try:
+                    await bot.set_my_commands(commands, scope=scope, language_code=code)
+                except TelegramError as exc:
+                    logger.warning("could not set the %s command menu: %s", lang, exc)
+            try:
+                await bot.set_my_description(self.engine.text("bot_description", lang), language_code=code)
+                await bot.set_my_short_description(
+                    self.engine.text("bot_short_description", lang), language_code=code
+                )
+            except TelegramError as exc:
+                logger.warning("could not set the %s bot description: %s", lang, exc)
+
     async def _purge_forever(self) -> None:
         """Apply the retention period at start-up and then once a day."""
         while True:
             try:
-                purged = await self.off_loop(self.engine.store.purge, self.settings.retention_days)
+                purged = await self.off_loop(self.engine.purge)
             except Exception as exc:  # a locked or failing database: try again next time
                 logger.warning("retention purge failed (%s); retrying in an hour", exc)
                 await asyncio.sleep(3600)
@@ -425,17 +446,13 @@ class TelegramChannel:
             try:
                 return await make()
             except RetryAfter as exc:
-                wait = (
-                    exc.retry_after.total_seconds()
-                    if hasattr(exc.retry_after, "total_seconds")
-                    else float(exc.retry_after)
-                )
-                logger.warning("%s to %s: flood control, waiting %.1fs", what, _where(chat_id), wait)
-                await asyncio.sleep(wait)
+                # One retry layer: AIORateLimiter has already waited out RATE_LIMIT_RETRIES
+                # 429s for this request; trying again here would multiply the attempts.
+                logger.warning("%s to chat %s: still rate limited, giving up: %s", what, chat_id, exc)
+                return None
             except Forbidden as exc:
                 self._permanent(what, chat_id, exc)
-                if chat_id < 0:  # removed from a group (or it was deleted): its game is over
-                    await self._end_group_game(str(chat_id), notify=False)
+                await self._chat_gone(chat_id)
                 return None
             except BadRequest as exc:
                 self._permanent(what, chat_id, exc)
@@ -481,6 +498,8 @@ class TelegramChannel:
                 message = await self._send_poll(chat_id, reply, thread_id)
             elif reply.attachment is not None:
                 att = reply.attachment
+                upload = ChatAction.UPLOAD_PHOTO if att.kind == "photo" else ChatAction.UPLOAD_DOCUMENT
+                await self._chat_action(chat_id, upload, thread_id)
                 send_file = bot.send_photo if att.kind == "photo" else bot.send_document
                 message = await self._call(
                     "sendPhoto" if att.kind == "photo" else "sendDocument",
@@ -538,41 +557,42 @@ class TelegramChannel:
             poll_id = message.poll.id
             saved = self._poll_saving[poll_id] = asyncio.get_running_loop().create_future()
             try:
-                await self.off_loop(self.engine.quiz.poll_sent, str(chat_id), spec.position, poll_id)
+                await self.off_loop(self.engine.poll_sent, str(chat_id), spec.position, poll_id)
             finally:
                 saved.set_result(None)
                 del self._poll_saving[poll_id]
-            self._schedule_next(str(chat_id), spec.position)
+            self._schedule_next(str(chat_id), spec.position, thread_id)
         return message
 
-    def _schedule_next(self, chat_id: str, position: int) -> None:
+    def _schedule_next(self, chat_id: str, position: int, thread_id: int | None = None) -> None:
         async def later() -> None:
             await asyncio.sleep(self.settings.group_quiz_seconds + 1)
             try:
-                replies = await self.off_loop(self.engine.quiz.group_next, chat_id, position)
-                await self.send(int(chat_id), replies)
+                # the next poll and the leaderboard stay in the forum topic the game started in
+                replies = await self.off_loop(self.engine.poll_time_up, chat_id, position)
+                await self.send(int(chat_id), replies, thread_id)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 # Logged, and the game ends cleanly: a stuck game would block /quiz there forever.
                 logger.exception("group quiz timer failed in chat %s: ending the game", chat_id)
-                await self._end_group_game(chat_id, notify=True)
+                await self._end_group_game(chat_id, thread_id)
 
         task = asyncio.get_running_loop().create_task(later())
         self._timers.add(task)
         task.add_done_callback(self._timers.discard)
+        per_chat = self._game_timers.setdefault(chat_id, set())
+        per_chat.add(task)
+        task.add_done_callback(per_chat.discard)
 
-    async def _end_group_game(self, chat_id: str, *, notify: bool) -> None:
+    async def _end_group_game(self, chat_id: str, thread_id: int | None = None) -> None:
         try:
-            game = await self.off_loop(self.engine.store.group_game, chat_id)
-            await self.off_loop(self.engine.store.end_group_game, chat_id)
+            replies = await self.off_loop(self.engine.game_failed, chat_id)
         except Exception:
             logger.exception("could not end the group quiz in chat %s", chat_id)
             return
-        if notify and game is not None:
-            lang = game.lang if game.lang in LANGS else "en"  # the row may be what failed
-            with contextlib.suppress(Exception):
-                await self.send(int(chat_id), [Reply(self.engine.text("group_quiz_failed", lang), lang)])
+        with contextlib.suppress(Exception):
+            await self.send(int(chat_id), replies, thread_id)
 
     def _bot(self) -> Any:
         assert self.application is not None
@@ -630,46 +650,143 @@ class TelegramChannel:
         bot_id = self.application.bot.id if self.application else None
         if reply_to is not None and reply_to.from_user is not None and reply_to.from_user.id == bot_id:
             reply_to = None  # a reply to the bot's own message: nothing of someone else's to check
+        is_admin = False
+        if message.chat.type != ChatType.PRIVATE and text.startswith("/"):
+            is_admin = await self._sender_is_admin(message.chat_id, update.effective_user.id)
         incoming = self._incoming(
             update,
             text=text if (message.text or text) else None,
             forwarded=forwarded,
             reply_to_text=(reply_to.text or reply_to.caption) if reply_to is not None else None,
+            is_admin=is_admin,
         )
-        replies = await self.handle(incoming)
-        await self.send(
-            message.chat_id, replies, message.message_thread_id if message.is_topic_message else None
-        )
+        thread_id = message.message_thread_id if message.is_topic_message else None
+        replies = await self._handle_showing_typing(message.chat_id, incoming, thread_id)
+        await self.send(message.chat_id, replies, thread_id)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
             return
+        data = query.data if isinstance(query.data, str) else ""
+        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        # Nothing is changed before the engine has decided: a press that isn't valid (someone
+        # else's quiz, an old button) must leave the message as it is.
+        try:
+            pressed = query.message
+            thread = (
+                pressed.message_thread_id
+                if isinstance(pressed, Message) and pressed.is_topic_message
+                else None
+            )
+            is_admin = False
+            if chat_id < 0:  # group buttons that only admins may use (the group's language)
+                is_admin = await self._sender_is_admin(chat_id, query.from_user.id)
+            incoming = self._incoming(update, payload=data, is_admin=is_admin)
+            replies = await self._handle_showing_typing(chat_id, incoming, thread)
+        except BaseException:
+            await self._answer_press(query, None)  # the button must stop spinning anyway
+            raise
+        toast = next((r for r in replies if r.toast), None)
         # CallbackQueries need to be answered, even if no notification to the user is needed:
         # always, also for stale or forged data, or the button keeps spinning.
-        await self._call("answerCallbackQuery", query.from_user.id, lambda: query.answer())
-        data = query.data if isinstance(query.data, str) else ""
-        parsed = payloads.parse(data)
-        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-        if parsed is not None and parsed.kind == payloads.QUIZ_ANSWER and query.message is not None:
-            # The question has been answered: remove its buttons so it can't be answered twice.
-            msg = query.message
-            await self._call(
+        await self._answer_press(query, toast.plain()[:TOAST_LIMIT] if toast else None)
+        await self._reply_to_press(query.message, chat_id, [r for r in replies if not r.toast])
+
+    async def _handle_showing_typing(
+        self, chat_id: int, incoming: Incoming, thread_id: int | None
+    ) -> list[Reply]:
+        """The engine's replies; if they take a moment (a chart, a spreadsheet), the chat
+        shows "typing…" meanwhile."""
+        task = asyncio.ensure_future(self.handle(incoming))
+        done, _ = await asyncio.wait({task}, timeout=TYPING_AFTER)
+        if not done:
+            await self._chat_action(chat_id, ChatAction.TYPING, thread_id)
+        return await task
+
+    async def _chat_action(self, chat_id: int, action: str, thread_id: int | None) -> None:
+        await self._call(
+            "sendChatAction",
+            chat_id,
+            lambda: self._bot().send_chat_action(chat_id, action, message_thread_id=thread_id),
+        )
+
+    async def _answer_press(self, query: Any, toast: str | None) -> None:
+        await self._call("answerCallbackQuery", query.from_user.id, lambda: query.answer(text=toast))
+
+    async def _sender_is_admin(self, chat_id: int, user_id: int) -> bool:
+        """Whether the sender administers the group (getChatMember, remembered a minute)."""
+        key = (chat_id, user_id)
+        now = asyncio.get_running_loop().time()
+        cached = self._admin_cache.get(key)
+        if cached is not None and now - cached[1] < ADMIN_CACHE_SECONDS:
+            return cached[0]
+        member = await self._call(
+            "getChatMember", chat_id, lambda: self._bot().get_chat_member(chat_id, user_id)
+        )
+        is_admin = member is not None and member.status in {"administrator", "creator"}
+        if len(self._admin_cache) > 10_000:
+            self._admin_cache.clear()
+        self._admin_cache[key] = (is_admin, now)
+        return is_admin
+
+    async def _reply_to_press(self, pressed: Any, chat_id: int, replies: Sequence[Reply]) -> None:
+        """Send the replies to a button press: ``edit`` replies replace the pressed message,
+        everything stays in the pressed message's forum topic."""
+        thread_id = None
+        if isinstance(pressed, Message) and pressed.is_topic_message:
+            thread_id = pressed.message_thread_id
+        pending: list[Reply] = []
+        for reply in replies:
+            if not reply.edit:
+                pending.append(reply)
+                continue
+            if pending:
+                await self.send(chat_id, pending, thread_id)
+                pending = []
+            if not await self._edit_pressed(pressed, chat_id, reply) and reply.text:
+                pending.append(dataclasses.replace(reply, edit=False))  # could not edit: send anew
+        if pending:
+            await self.send(chat_id, pending, thread_id)
+
+    async def _edit_pressed(self, pressed: Any, chat_id: int, reply: Reply) -> bool:
+        """Edit the message a button was on; False when there is none or Telegram refuses."""
+        message_id = getattr(pressed, "message_id", None)
+        if not isinstance(message_id, int):
+            return False
+        bot = self._bot()
+        markup_ = keyboard(reply.choices)
+        if not reply.text:
+            done = await self._call(
                 "editMessageReplyMarkup",
                 chat_id,
-                lambda: self._bot().edit_message_reply_markup(chat_id, msg.message_id, reply_markup=None),
+                lambda: bot.edit_message_reply_markup(chat_id, message_id, reply_markup=markup_),
             )
-        replies = await self.handle(self._incoming(update, payload=data))
-        await self.send(chat_id, replies)
+            return done is not None
+        if markup.plain_length(reply.text) > CHUNK_LIMIT:
+            return False
+        done = await self._call(
+            "editMessageText",
+            chat_id,
+            lambda: bot.edit_message_text(
+                reply.html(),
+                chat_id,
+                message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup_,
+                link_preview_options=NO_PREVIEW,
+            ),
+        )
+        return done is not None
 
     async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.inline_query
         if query is None:
             return
         loop = asyncio.get_running_loop()
-        found = await loop.run_in_executor(
+        found, open_label = await loop.run_in_executor(
             self._workers,
-            self.engine.inline,
+            self.engine.inline_answer,
             query.query,
             query.from_user.language_code,
             str(query.from_user.id),
@@ -682,14 +799,41 @@ class TelegramChannel:
                 input_message_content=InputTextMessageContent(
                     markup.to_html(r.text), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
                 ),
+                reply_markup=_link_button(r.link_label, r.link),
             )
             for r in found
         ]
+        # "Open the bot" above the results (the only thing offered when nothing matched)
+        button = InlineQueryResultsButton(text=open_label, start_parameter="inline")
         await self._call(
             "answerInlineQuery",
             query.from_user.id,
-            lambda: query.answer(results, cache_time=60, is_personal=True),
+            lambda: query.answer(results, cache_time=60, is_personal=True, button=button),
         )
+
+    async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot was added to a chat, or removed, banned or blocked there."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        old, new = change.old_chat_member.status, change.new_chat_member.status
+        gone = {"left", "kicked"}
+        if new in gone and old not in gone:
+            await self._chat_gone(change.chat.id)
+        elif new not in gone and old in gone:
+            replies = await self.handle(self._incoming(update, event=BOT_ADDED))
+            await self.send(change.chat.id, replies)
+
+    async def _chat_gone(self, chat_id: int) -> None:
+        """Stop everything for a chat the bot can no longer write to: its game and timers."""
+        if chat_id >= 0 and not self._game_timers.get(str(chat_id)):
+            return  # a private chat without a game: nothing to stop
+        timers = list(self._game_timers.pop(str(chat_id), set()))
+        kind = ChatType.PRIVATE if chat_id > 0 else ChatType.SUPERGROUP
+        incoming = Incoming(user_id=str(chat_id), chat_id=str(chat_id), chat_type=kind, event=BOT_REMOVED)
+        await self.handle(incoming)  # first: one of the timers may be the task running this
+        for task in timers:
+            task.cancel()
 
     async def on_poll_answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         answer = update.poll_answer
@@ -709,14 +853,6 @@ class TelegramChannel:
             return self.engine.preferred(incoming)
         except Exception:  # same rule, without the stored preference: language_code, then English
             return self.engine.preferred(incoming, UserPrefs(None, False))
-
-    async def on_my_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The bot was removed from (or blocked in) a chat: a group's game there ends."""
-        change = update.my_chat_member
-        if change is None or change.chat.type == ChatType.PRIVATE:
-            return
-        if change.new_chat_member.status in {"left", "kicked"}:
-            await self._end_group_game(str(change.chat.id), notify=False)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """One place for errors: log with context, and tell a waiting user politely."""
@@ -833,6 +969,10 @@ class TelegramChannel:
 def _where(chat_id: int) -> str:
     """A chat as logs name it: never its id (a private chat's id is the user's id)."""
     return "a group" if chat_id < 0 else "a private chat"
+
+
+def _link_button(label: str, url: str) -> InlineKeyboardMarkup | None:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]]) if url and label else None
 
 
 def _not_sent(exc: TimedOut) -> bool:

@@ -58,6 +58,7 @@ from telegram import (
     BotDescription,
     BotShortDescription,
     ChatFullInfo,
+    ChatMember,
     File,
     Message,
     Poll,
@@ -738,6 +739,11 @@ class FakeBotAPI:
         self.short_descriptions: dict[str, str] = {}
         """``setMyShortDescription`` texts by language code ("" = default)."""
 
+        self.chat_admins: dict[int, set[int]] = {}
+        """Group chat id -> user ids that ``getChatMember`` reports as administrators."""
+        self.chat_owners: dict[int, int] = {}
+        """Group chat id -> the user ``getChatMember`` reports as its creator."""
+
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self.webhook_allowed_updates: list[str] | None = None
@@ -765,6 +771,7 @@ class FakeBotAPI:
             ("stopPoll", self._stop_poll, _object(Poll)),
             ("sendChatAction", self._send_chat_action, _true),
             ("getChat", self._get_chat, _object(ChatFullInfo)),
+            ("getChatMember", self._get_chat_member, _object(ChatMember)),
             ("getFile", self._get_file, _object(File)),
             ("setMyDescription", self._set_my_description, _true),
             ("getMyDescription", self._get_my_description, _object(BotDescription)),
@@ -1996,6 +2003,34 @@ class FakeBotAPI:
         )
         return chat
 
+    async def _get_chat_member(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
+        """A member's status in a chat: creator and administrators as set in
+        :attr:`chat_owners` / :attr:`chat_admins`, everyone else a plain member."""
+        chat = self._target_chat(params, check_blocked=False)
+        user_id = _as_int(params.get("user_id"), "user_id")
+        user = self._users.get(user_id) or {"id": user_id, "is_bot": False, "first_name": "Test"}
+        chat_id = int(chat["id"])
+        if self.chat_owners.get(chat_id) == user_id:
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        if user_id in self.chat_admins.get(chat_id, set()):
+            return {
+                "status": "administrator",
+                "user": user,
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+            }
+        return {"status": "member", "user": user}
+
     async def _get_file(self, params: JSONDict, files: dict[str, UploadedFile]) -> Any:
         stored = self._files.get(str(params.get("file_id", "")))
         if stored is None:
@@ -2084,6 +2119,40 @@ class FakeBotAPI:
             self._queue.append(copy.deepcopy(update))
             self._wake_pollers()
         return update
+
+    def my_chat_member(
+        self,
+        user_id: int,
+        chat_id: int,
+        new_status: str,
+        old_status: str = "left",
+        *,
+        chat_type: str | None = None,
+        chat_title: str | None = None,
+    ) -> JSONDict:
+        """Queue a ``my_chat_member`` update: ``user_id`` changed the bot's status in a chat
+        ("member" when added, "left" when removed, "kicked" when banned or, in a private
+        chat, when the user blocked the bot)."""
+        user = self._ensure_user(user_id)
+        chat = self._ensure_chat(chat_id, chat_type, title=chat_title)
+
+        def member(status: str) -> JSONDict:
+            body: JSONDict = {"status": status, "user": self.bot_user}
+            if status == "kicked":
+                body["until_date"] = 0
+            return body
+
+        return self._enqueue(
+            {
+                "my_chat_member": {
+                    "chat": copy.deepcopy(chat),
+                    "from": copy.deepcopy(user),
+                    "date": int(time.time()),
+                    "old_chat_member": member(old_status),
+                    "new_chat_member": member(new_status),
+                }
+            }
+        )
 
     def raw_update(self, update: Mapping[str, Any]) -> JSONDict:
         """Queue an arbitrary update (``update_id`` is assigned unless present & larger).

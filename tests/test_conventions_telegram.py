@@ -1,0 +1,92 @@
+"""Telegram conventions on the fake Bot API: descriptions, menus per scope, inline mode,
+chat actions, one retry layer, and .env."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cyberhygiene.config import load_settings
+from cyberhygiene.knowledge import KnowledgeBase
+from tests.tg_harness import running_bot, text_of
+
+ANA, BETO = 4001, 4002
+
+
+async def test_descriptions_and_menus_per_scope_and_language(kb: KnowledgeBase, tmp_path: Path) -> None:
+    async with running_bot(kb, tmp_path) as bot:
+        for lang, code in (("en", ""), ("es", "es")):
+            assert bot.fake.descriptions[code] == kb.ui["bot_description"][lang]
+            assert bot.fake.short_descriptions[code] == kb.ui["bot_short_description"][lang]
+
+        def names(scope: str, language_code: str = "") -> list[str]:
+            return [c["command"] for c in bot.fake.commands({"type": scope}, language_code=language_code)]
+
+        private, private_es = names("all_private_chats"), names("all_private_chats", "es")
+        assert {"newsession", "sessions", "results", "export", "close", "join", "forget"} <= set(private)
+        assert {"nuevasesion", "sesiones", "resultados", "exportar", "cerrar", "idioma", "ayuda"} <= set(
+            private_es
+        )
+        assert not {"results", "language", "help"} & set(private_es), "Spanish menus show Spanish names"
+        groups, admins = names("all_group_chats"), names("all_chat_administrators")
+        assert "quiz" in groups and not {"newsession", "forget", "stopquiz"} & set(groups)
+        assert "stopquiz" in admins and "detenerquiz" in names("all_chat_administrators", "es")
+        # every Spanish name in a menu is understood
+        for command in private_es:
+            reply = text_of(await bot.say(ANA, f"/{command}", language_code="es"))
+            assert kb.ui["unknown_command"]["es"] not in reply, command
+
+
+async def test_inline_offers_only_topics_with_a_way_back(kb: KnowledgeBase, tmp_path: Path) -> None:
+    topics = {i for g in kb.topics for i in g.intents}
+    async with running_bot(kb, tmp_path) as bot:
+        for query in ("quiz", "help", "hola", "contraseña segura", "phishing"):
+            bot.fake.inline_query(ANA, query, language_code="es")
+            await bot.fake.wait_idle(quiet=0.4)
+        answers = list(bot.fake.inline_answers.values())
+        assert len(answers) == 5
+        for params in answers:
+            button = params.get("button")
+            assert button and button["start_parameter"] == "inline"
+            for result in params["results"]:
+                assert result["id"] in topics, result["id"]
+                (row,) = result["reply_markup"]["inline_keyboard"]
+                assert row[0]["url"] == f"https://t.me/CyberHygieneTestBot?start=topic_{result['id']}"
+        assert any(p["results"] for p in answers), "real topics still come up"
+
+
+async def test_chat_actions_before_charts_and_exports(kb: KnowledgeBase, tmp_path: Path) -> None:
+    async with running_bot(kb, tmp_path) as bot:
+        await bot.say(ANA, "/newsession basics")
+        ((info, _, _),) = bot.store.sessions_of(str(ANA))
+        await bot.say_until(ANA, f"/export {info.code}", "sendDocument", count=2)
+        actions = [c.params.get("action") for c in bot.fake.calls("sendChatAction")]
+        assert "upload_photo" in actions, "before the QR code"
+        assert actions.count("upload_document") == 2
+        order = [c.method for c in bot.fake.calls() if c.method in {"sendChatAction", "sendDocument"}]
+        assert order[-4:] == ["sendChatAction", "sendDocument", "sendChatAction", "sendDocument"]
+
+
+async def test_one_retry_layer_for_rate_limits(kb: KnowledgeBase, tmp_path: Path) -> None:
+    async with running_bot(kb, tmp_path) as bot:
+        bot.fake.fail_next("sendMessage", status=429, retry_after=1, times=10)
+        bot.fake.message(ANA, "what is phishing")
+        await bot.fake.wait_idle(quiet=2.5, timeout=30)
+        tries = bot.fake.calls("sendMessage")
+        assert all(c.status == 429 for c in tries)
+        assert len(tries) == 4, "AIORateLimiter: the request and 3 retries, nothing more"
+        bot.fake.clear_faults()
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("BOT_USERNAME=FromDotenvBot\nGROUP_QUIZ_SECONDS=45\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BOT_USERNAME", raising=False)
+    monkeypatch.setenv("GROUP_QUIZ_SECONDS", "20")
+    settings = load_settings()
+    assert settings.bot_username == "FromDotenvBot"
+    assert settings.group_quiz_seconds == 20
+    os.remove(tmp_path / ".env")
+    assert load_settings().bot_username == "CyberHygieneBot"
