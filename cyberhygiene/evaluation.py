@@ -152,7 +152,7 @@ def load_cases(path: Path) -> tuple[list[Case], list[Problem]]:
         return cases, [Problem(str(path), 1, "an evaluation file must be a list of {text, intent, lang}")]
     for i, item in enumerate(data):
         line = data.line_of(i)
-        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str) or "intent" not in item:
             problems.append(Problem(str(path), line, "each case needs text, intent and lang"))
             continue
         lang = item.get("lang")
