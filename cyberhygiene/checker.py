@@ -291,16 +291,18 @@ class ScamChecker:
         """
         labels = host.split(".")
         reg = self.registered(host)
-        reg_labels = reg.split(".")
-        if len(labels) > len(reg_labels) and _FAKE_ENDING_LABEL.match(reg_labels[0]):
-            return reg
-        for i in range(1, len(labels) - 1):
+        # what to show: the registered domain, unless that is itself only an ending ("com.ru")
+        shown = reg if reg.split(".")[0] not in _ENDING_WORDS else None
+        for i in range(1, len(labels)):
+            if _FAKE_ENDING_LABEL.match(labels[i]):
+                return shown or ".".join(labels[i - 1 :])
             if (
-                labels[i] in _ENDING_WORDS
+                i < len(labels) - 1
+                and labels[i] in _ENDING_WORDS
                 and labels[i - 1] != "www"
                 and ".".join(labels[i:]) not in self.data.public_suffixes
             ):
-                return ".".join(labels[i - 1 :])
+                return shown or ".".join(labels[i - 1 :])
         return None
 
     def official(self, host: str) -> list[Brand]:
