@@ -156,10 +156,7 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("we need to move your funds to a new safe account", "move your funds to a new safe account"),
         ("transfer your savings into a protected account", "transfer your savings into a protected account"),
         ("pasa tu dinero a una cuenta segura", "a una cuenta segura"),
-        (
-            "transfiere tus ahorros a una cuenta de resguardo",
-            "transfiere tus ahorros a una cuenta de resguardo",
-        ),
+        ("transfiere tus ahorros a una cuenta de resguardo", "a una cuenta de resguardo"),
         ("mueve tu saldo a una cuenta nueva para protegerlo", "mueve tu saldo a una cuenta nueva"),
     ],
     "remote_access": [
