@@ -222,6 +222,14 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
             "Renovacion McAfee por $2,999. Si no la reconoces llama",
         ),
         ("oprime 1 para cancelar", "oprime 1 para cancelar"),
+        (
+            "will auto-renew today, call 888-555-0101 to cancel the order",
+            "call 888-555-0101 to cancel the order",
+        ),
+        (
+            "marca al 800 555 0101 para cancelar la suscripción",
+            "marca al 800 555 0101 para cancelar la suscripción",
+        ),
         ("para obtener tu reembolso llama al", "para obtener tu reembolso llama"),
     ],
     "utility_shutoff": [
@@ -253,6 +261,8 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
             "mando las llaves por paqueteria cuando deposites",
         ),
         ("Solo transferencia", "Solo transferencia"),
+        ("I only accept Zelle", "only accept Zelle"),
+        ("Cash App only, no PayPal", "Cash App only"),
         ("estoy fuera del pais, deposita el primer mes", "estoy fuera del pais, deposita el primer mes"),
     ],
     "investment": [
@@ -350,6 +360,7 @@ NOT_SHOWS: dict[str, list[str]] = {
         "My son is deployed in Germany, he calls every Sunday",
         "I saw your photo at the party, you look great",
         "la aduana es lenta pero ya llegue",
+        "la Asamblea General de la ONU aprobó la convención",
     ],
     "advance_fee": [
         "Our processing fee is waived this month",
@@ -361,6 +372,7 @@ NOT_SHOWS: dict[str, list[str]] = {
         "Your Norton subscription renews on 12/01. Manage it in your account",
         "To cancel or reschedule your appointment, call 555-0142",
         "Para cancelar tu cita llama al 33 3615 0000",
+        "call us to cancel your appointment",
     ],
     "utility_shutoff": [
         "Power will be shut off Tuesday 9am-1pm for scheduled maintenance",
@@ -376,6 +388,7 @@ NOT_SHOWS: dict[str, list[str]] = {
         "I'm out of town this weekend, can you feed the cat?",
         "te mando la factura por correo en cuanto me pagues",
         "once you get home, send me a text",
+        "I just venmo'd you for lunch",
     ],
     "investment": [
         "I paid my rent and put $100 in savings",
