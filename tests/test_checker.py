@@ -101,6 +101,7 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("can you Zelle it to my roommate", "Zelle it to my"),
         ("send the deposit of $1,200 via Zelle", "send the deposit of $1,200 via Zelle"),
         ("envia $980 por Zelle", "envia $980 por Zelle"),
+        ("depositame 2 mil a esta tarjeta", "depositame 2 mil a esta tarjeta"),
     ],
     "package_fee": [
         ("USPS: your package is on hold", "package is on hold"),
@@ -160,9 +161,12 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("mueve tu saldo a una cuenta nueva para protegerlo", "mueve tu saldo a una cuenta nueva"),
     ],
     "remote_access": [
-        ("install AnyDesk so we can help", "AnyDesk"),
-        ("descarga TeamV1ewer", "TeamV1ewer"),
-        ("open the Quick Support app", "Quick Support"),
+        ("install AnyDesk so we can help", "install AnyDesk"),
+        ("descarga TeamV1ewer", "descarga TeamV1ewer"),
+        ("open the Quick Support app", "open the Quick Support"),
+        ("send us the 9-digit AnyDesk code", "send us the 9-digit AnyDesk"),
+        ("instale la aplicacion de soporte AnyDesk", "instale la aplicacion de soporte AnyDesk"),
+        ("bajate el rustdesk porfa", "bajate el rustdesk"),
         ("We need remote access to your PC", "need remote access"),
         ("instale la aplicacion de soporte", "aplicacion de soporte"),
         ("necesitamos acceso remoto a tu compu", "necesitamos acceso remoto"),
@@ -327,6 +331,7 @@ NOT_SHOWS: dict[str, list[str]] = {
         "Sent you the money on Venmo for dinner",
         "Can you Venmo me for the pizza?",
         "Chase: You sent $60.00 with Zelle to JAKE MORRIS",
+        "depositame a mi tarjeta lo de la comida",
     ],
     "package_fee": ["your package was delivered", "tu paquete llega mañana"],
     "line_registration": ["trae tu INE a la cita", "my phone line is busy"],
@@ -349,6 +354,7 @@ NOT_SHOWS: dict[str, list[str]] = {
         "descarga la app de Mi Telcel",
         "te paso el excel con macros habilitadas",
         "here's the screen share link for the sync",
+        "Your TeamViewer session with IT is scheduled for 3pm",
     ],
     "job_offer": [
         "Remote job opportunity, see our careers page",
@@ -361,6 +367,7 @@ NOT_SHOWS: dict[str, list[str]] = {
         "I saw your photo at the party, you look great",
         "la aduana es lenta pero ya llegue",
         "la Asamblea General de la ONU aprobó la convención",
+        "My cousin is a doctor with the Red Cross in Ukraine",
     ],
     "advance_fee": [
         "Our processing fee is waived this month",
