@@ -152,6 +152,8 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("adeudo de peaje por $92", "adeudo de peaje"),
         ("evita la cancelación de tu TAG", "cancelación de tu TAG"),
         ("saldo vensido de casetas", "saldo vensido de casetas"),  # typo: fuzzy phrase
+        ("SunPass: unpayed tol of $3.15", "unpayed tol"),
+        ("tienes adeudo en kasetas", "adeudo en kasetas"),
     ],
     "safe_account": [
         ("we need to move your funds to a new safe account", "move your funds to a new safe account"),
@@ -167,6 +169,8 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("send us the 9-digit AnyDesk code", "send us the 9-digit AnyDesk"),
         ("instale la aplicacion de soporte AnyDesk", "instale la aplicacion de soporte AnyDesk"),
         ("bajate el rustdesk porfa", "bajate el rustdesk"),
+        ("instala el anidesk xfa", "instala el anidesk"),
+        ("download Temviewer now", "download Temviewer"),
         ("We need remote access to your PC", "need remote access"),
         ("instale la aplicacion de soporte", "aplicacion de soporte"),
         ("necesitamos acceso remoto a tu compu", "necesitamos acceso remoto"),
@@ -202,6 +206,7 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
     "advance_fee": [
         ("a one-time processing fee of $299", "one-time processing fee"),
         ("a small release fee is required", "release fee is required"),
+        ("pay the procesing fee of $99 to get your loan", "pay the procesing fee"),
         ("free piano, just pay shipping", "just pay shipping"),
         ("we offer fund recovery for victims", "fund recovery"),
         ("Paga solo $4,800 pesos de tramite", "Paga solo $4,800 pesos de tramite"),
@@ -242,6 +247,7 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("o se suspendera el gas", "se suspendera el gas"),
         ("su servicio de luz sera suspendido hoy", "luz sera suspendido"),
         ("corte de luz por falta de pago", "corte de luz por falta de pago"),
+        ("ur lights will be shut off 2day 4 non-payment", "shut off 2day 4 non-payment"),
         ("se suspendera tu servisio de luz", "se suspendera tu servisio de luz"),  # typo: fuzzy phrase
     ],
     "fraud_alert_reply": [
@@ -250,6 +256,10 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
             "Reply YES or NO. If NO, a fraud specialist will call you",
         ),
         ("A fraud agent will call you shortly", "fraud agent will call you"),
+        (
+            "respond YES or NO, a fraud specialist will call u",
+            "respond YES or NO, a fraud specialist will call u",
+        ),
         (
             "Responda SI o NO. Si contesta NO, le llamaremos",
             "Responda SI o NO. Si contesta NO, le llamaremos",
