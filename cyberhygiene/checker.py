@@ -86,6 +86,11 @@ _UNITS = frozenset(
 _DEFANG = re.compile(
     r"\s?(?:\[\s?\.\s?\]|\(\s?\.\s?\)|\{\s?\.\s?\}|\[dot\]|\(dot\)|\[punto\]|\(punto\))\s?", re.I
 )
+# A label that imitates a familiar ending: "com-tollservices" in sunpass.com-tollservices.icu.
+_FAKE_ENDING_LABEL = re.compile(r"(?:com|net|org|gov|gob|edu)-[a-z0-9]")
+_ENDING_WORDS = frozenset({"com", "net", "org", "gov", "gob", "edu"})
+# An invitation to a private Telegram group or channel.
+_INVITE = re.compile(r"(?i)(?:^|[/.])(?:t|telegram)\.me/(?:\+|joinchat/)")
 _HXXP = re.compile(r"\bh(?:xx|\*\*|tt)p(s?)(?:\[:\]|:)//", re.I)
 _EDGE = "()[]{}<>\"'“”‘’«».,;:!?¡¿*_~|"
 _WORD_SPLIT = re.compile(r"[-_.\d]+")
@@ -196,9 +201,10 @@ class ScamChecker:
                     self._brand_labels.setdefault(label, brand)
         # "bbva-mx . com": a space around the dot, before one of the common endings written in
         # lower case (a sentence that ends before "Is this real?" must not become a link).
+        # "sunpass .com-tollservices .icu": the ending may carry a dash and more after it.
         self._spaced_dot = re.compile(
-            r"(?<=[a-z0-9])(?: \. ?|\. )(?=(?:com|net|org|info|mx|xyz|top|online|site|shop|co|us|gov|gob)"
-            r"(?:\.mx)?(?:[\s/]|$))"
+            r"(?<=[a-z0-9])(?: \. ?|\. )(?=(?:com|net|org|info|mx|xyz|top|online|site|shop|co|us|gov|gob"
+            r"|icu|vip|click|cc|ru)(?:-[a-z0-9-]+)?(?:\.mx)?(?:[\s/]|$))"
         )
 
     # -- links ------------------------------------------------------------------------------
@@ -276,6 +282,29 @@ class ScamChecker:
             return ".".join(labels[-4:])
         return ".".join(labels[-2:])
 
+    def fake_ending(self, host: str) -> str | None:
+        """The real ending of an address dressed up with a familiar one, or None.
+
+        ``sunpass.com-tollservices.icu`` (registered ``com-tollservices.icu``: a label that starts
+        with "com-") and ``steamcommunity.com.ru`` ("com" in the middle, before an ending that is
+        not one of the public suffixes people register under, such as ``com.mx``).
+        """
+        labels = host.split(".")
+        reg = self.registered(host)
+        # what to show: the registered domain, unless that is itself only an ending ("com.ru")
+        shown = reg if reg.split(".")[0] not in _ENDING_WORDS else None
+        for i in range(1, len(labels)):
+            if _FAKE_ENDING_LABEL.match(labels[i]):
+                return shown or ".".join(labels[i - 1 :])
+            if (
+                i < len(labels) - 1
+                and labels[i] in _ENDING_WORDS
+                and labels[i - 1] != "www"
+                and ".".join(labels[i:]) not in self.data.public_suffixes
+            ):
+                return shown or ".".join(labels[i - 1 :])
+        return None
+
     def official(self, host: str) -> list[Brand]:
         """Brands whose official domain ``host`` is (or is under)."""
         return [b for b in self.data.brands if any(host == d or host.endswith("." + d) for d in b.domains)]
@@ -343,8 +372,13 @@ class ScamChecker:
                 found.append(Finding("link_ip", link.raw, base))
             if link.scheme == "http":
                 found.append(Finding("link_http", link.raw, base))
+            if _INVITE.search(link.raw):
+                found.append(Finding("link_invite", link.raw, base))
             if official:
                 continue
+            fake = self.fake_ending(link.ascii_host)
+            if fake is not None:
+                found.append(Finding("link_fake_ending", link.raw, {**base, "domain": fake}))
             if reg in self.data.shorteners or host in self.data.shorteners:
                 found.append(Finding("link_shortener", link.raw, base))
                 continue

@@ -41,6 +41,8 @@ COMPUTED: dict[str, frozenset[str]] = {
     "link_http": frozenset({"link"}),
     "link_userinfo": frozenset({"link", "domain"}),
     "link_subdomains": frozenset({"link", "domain"}),
+    "link_fake_ending": frozenset({"link", "domain"}),
+    "link_invite": frozenset({"link"}),
 }
 TEXT_PLACEHOLDERS = frozenset({"quote"})
 # The sentences around the signs, with the placeholders each may use.

@@ -53,6 +53,8 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("Somos del cartel, sabemos donde vives", "Somos del cartel"),
         ("si no pagas enviaremos tus fotos a tus contactos", "enviaremos tus fotos"),
         ("Your password has expired", "password has expired"),
+        ("Your Steam account will be banned", "account will be banned"),
+        ("tu cuenta sera baneada", "cuenta sera baneada"),
         ("tu cuenta sera bloqeada hoy", "tu cuenta sera bloqeada"),  # typo: fuzzy phrase
     ],
     "prize": [
@@ -65,6 +67,10 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("Invest $250 and earn 20% daily", "earn 20% daily"),
         ("eres beneficiario de una herencia", "beneficiario de"),
         ("empleo de medio tiempo, pago diario", "empleo de medio tiempo"),
+        ("Cinepolis regala 2 boletos gratis", "regala 2 boletos gratis"),
+        ("te llevas un modem gratis", "te llevas un modem gratis"),
+        ("Prestamo sin buro", "Prestamo sin buro"),
+        ("You have been APPROVED for full forgiveness", "You have been APPROVED for full forgiveness"),
     ],
     "credentials": [
         ("Please reply with the verification code", "reply with the verification code"),
@@ -76,6 +82,13 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("proporciona tu NIP", "proporciona tu NIP"),
         ("click here to verify", "click here to verify"),
         ("Da clic aquí para reclamar", "Da clic aquí para reclamar"),
+        ("confirme su número de tarjeta", "confirme su número de tarjeta"),
+        ("compártanos el código de 9 dígitos", "compártanos el código"),
+        ("por favor dictanoslo", "dictanoslo"),
+        ("Díctanos el código", "Díctanos el código"),
+        ("fecha de vencimiento y CVV", "CVV"),
+        ("read the code back to us", "read the code"),
+        ("the 3 digits on the back of your card", "3 digits on the back"),
     ],
     "payment_method": [
         ("Pay with Google Play gift cards", "gift cards"),
@@ -84,6 +97,11 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("depositame en el oxxo porfa", "depositame en el oxxo"),
         ("manda el dinero por Western Union", "Western Union"),
         ("compra tarjetas de regalo de Amazon", "tarjetas de regalo"),
+        ("Pay your balance of $186.20 now with Cash App", "Pay your balance of $186.20 now with Cash App"),
+        ("can you Zelle it to my roommate", "Zelle it to my"),
+        ("send the deposit of $1,200 via Zelle", "send the deposit of $1,200 via Zelle"),
+        ("envia $980 por Zelle", "envia $980 por Zelle"),
+        ("depositame 2 mil a esta tarjeta", "depositame 2 mil a esta tarjeta"),
     ],
     "package_fee": [
         ("USPS: your package is on hold", "package is on hold"),
@@ -107,6 +125,8 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("si cuelgas no lo vuelves a ver", "si cuelgas"),
         ("Si cuelgas o llamas a la policía, adiós", "Si cuelgas o llamas a la policía"),
         ("If you call the police you won't see him", "If you call the police"),
+        ("Do not tell the branch staff", "Do not tell the branch staff"),
+        ("no le digas nada al cajero", "no le digas nada al cajero"),
         ("no le digas a nadye", "no le digas a nadye"),  # typo
     ],
     "family_emergency": [
@@ -118,6 +138,157 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("su hijo está detenido", "su hijo está detenido"),
         ("Your grandson was arrested", "Your grandson was arrested"),
         ("Ocupo que me deposites ahorita", "Ocupo que me deposites ahorita"),
+        ("Dad this is my temporary number", "this is my temporary number"),
+        ("its my friend's phone, I'm in a bind", "its my friend's phone"),
+        ("ma este es mi numero temporal", "este es mi numero temporal"),
+    ],
+    "toll": [
+        ("E-ZPass: you have an outstanding toll of $4.15", "outstanding toll"),
+        ("UNPAID T0LL NOTICE", "UNPAID T0LL NOTICE"),
+        ("toll violation balance overdue", "toll violation balance overdue"),
+        ("Settle now to avoid a DMV registration hold", "registration hold"),
+        ("tienes un saldo vencido de casetas", "saldo vencido de casetas"),
+        ("Tienes casetas pendientes por pagar", "casetas pendientes por pagar"),
+        ("adeudo de peaje por $92", "adeudo de peaje"),
+        ("evita la cancelación de tu TAG", "cancelación de tu TAG"),
+        ("saldo vensido de casetas", "saldo vensido de casetas"),  # typo: fuzzy phrase
+        ("SunPass: unpayed tol of $3.15", "unpayed tol"),
+        ("tienes adeudo en kasetas", "adeudo en kasetas"),
+    ],
+    "safe_account": [
+        ("we need to move your funds to a new safe account", "move your funds to a new safe account"),
+        ("transfer your savings into a protected account", "transfer your savings into a protected account"),
+        ("pasa tu dinero a una cuenta segura", "a una cuenta segura"),
+        ("transfiere tus ahorros a una cuenta de resguardo", "a una cuenta de resguardo"),
+        ("mueve tu saldo a una cuenta nueva para protegerlo", "mueve tu saldo a una cuenta nueva"),
+    ],
+    "remote_access": [
+        ("install AnyDesk so we can help", "install AnyDesk"),
+        ("descarga TeamV1ewer", "descarga TeamV1ewer"),
+        ("open the Quick Support app", "open the Quick Support"),
+        ("send us the 9-digit AnyDesk code", "send us the 9-digit AnyDesk"),
+        ("instale la aplicacion de soporte AnyDesk", "instale la aplicacion de soporte AnyDesk"),
+        ("bajate el rustdesk porfa", "bajate el rustdesk"),
+        ("instala el anidesk xfa", "instala el anidesk"),
+        ("download Temviewer now", "download Temviewer"),
+        ("We need remote access to your PC", "need remote access"),
+        ("instale la aplicacion de soporte", "aplicacion de soporte"),
+        ("necesitamos acceso remoto a tu compu", "necesitamos acceso remoto"),
+        ("habilite las macros del archivo", "habilite las macros"),
+        ("Enable content to view the invoice", "Enable content"),
+        ("acepta los permisos de contactos y galería", "acepta los permisos de contactos"),
+        ("descarga prestamo-ya.apk", "prestamo-ya.apk"),
+        ("instala anydeks", "instala anydeks"),  # typo: fuzzy phrase
+    ],
+    "job_offer": [
+        ("Simple task: rate products on our platform", "rate products"),
+        ("$50 per 20 tasks", "$50 per 20 tasks"),
+        ("earn $200-$500 daily", "earn $200-$500 daily"),
+        ("Our HR will contact you on Telegram", "Our HR will contact you on Telegram"),
+        ("Your resume was recommended to us", "Your resume was recommended"),
+        ("completa tareas en nuestra app y cobra diario", "completa tareas en nuestra app y cobra"),
+        ("gana 1500 pesos diarios dando like a videos", "gana 1500 pesos diarios"),
+        ("tareas sencillas desde tu celular", "tareas sencillas"),
+        ("agrega a la reclutadora en WhatsApp", "reclutadora en WhatsApp"),
+        ("empleo en Canada con visa incluida", "empleo en Canada con visa"),
+        ("calificar productos", "calificar productos"),
+    ],
+    "romance": [
+        ("Sgt. James, US Army currently deployed in Syria", "US Army currently deployed"),
+        ("I am a surgeon with the United Nations", "surgeon with the United Nations"),
+        ("customs held my luggage", "customs held my luggage"),
+        ("I saw your profile and liked it", "I saw your profile"),
+        ("cirujano de la ONU en Yemen", "cirujano de la ONU en Yemen"),
+        ("la aduana retuvo mi maleta", "la aduana retuvo mi maleta"),
+        ("te mando una caja con mis ahorros", "caja con mis ahorros"),
+        ("vi tu perfil", "vi tu perfil"),
+    ],
+    "advance_fee": [
+        ("a one-time processing fee of $299", "one-time processing fee"),
+        ("a small release fee is required", "release fee is required"),
+        ("pay the procesing fee of $99 to get your loan", "pay the procesing fee"),
+        ("free piano, just pay shipping", "just pay shipping"),
+        ("we offer fund recovery for victims", "fund recovery"),
+        ("Paga solo $4,800 pesos de tramite", "Paga solo $4,800 pesos de tramite"),
+        ("Solo cubra $299 de envío", "Solo cubra $299 de envío"),
+        ("paga el 10% de honorarios por adelantado", "paga el 10% de honorarios por adelantado"),
+        ("deposita $18,000 para liberarla", "para liberarla"),
+        ("pagues el seguro de envio", "seguro de envio"),
+        ("pago de tramite", "pago de tramite"),
+        ("solo cubre el envio", "solo cubre el envio"),
+        ("podemos recuperar tu dinero", "recuperar tu dinero"),
+    ],
+    "fake_renewal": [
+        (
+            "Geek Squad Total Protection for $349.99. To cancel",
+            "Geek Squad Total Protection for $349.99. To cancel",
+        ),
+        ("To cancel and get a refund call 1-855-555-0102", "To cancel and get a refund call"),
+        ("If you didn't authorize it press 1", "If you didn't authorize it press 1"),
+        ("Press 1 to speak with an agent", "Press 1 to speak"),
+        (
+            "Renovacion McAfee por $2,999. Si no la reconoces llama",
+            "Renovacion McAfee por $2,999. Si no la reconoces llama",
+        ),
+        ("oprime 1 para cancelar", "oprime 1 para cancelar"),
+        (
+            "will auto-renew today, call 888-555-0101 to cancel the order",
+            "call 888-555-0101 to cancel the order",
+        ),
+        (
+            "marca al 800 555 0101 para cancelar la suscripción",
+            "marca al 800 555 0101 para cancelar la suscripción",
+        ),
+        ("para obtener tu reembolso llama al", "para obtener tu reembolso llama"),
+    ],
+    "utility_shutoff": [
+        ("Your water service will be shut off today for non-payment", "shut off today for non-payment"),
+        ("your power will be disconnected in 2 hours", "power will be disconnected in 2 hours"),
+        ("o se suspendera el gas", "se suspendera el gas"),
+        ("su servicio de luz sera suspendido hoy", "luz sera suspendido"),
+        ("corte de luz por falta de pago", "corte de luz por falta de pago"),
+        ("ur lights will be shut off 2day 4 non-payment", "shut off 2day 4 non-payment"),
+        ("se suspendera tu servisio de luz", "se suspendera tu servisio de luz"),  # typo: fuzzy phrase
+    ],
+    "fraud_alert_reply": [
+        (
+            "Reply YES or NO. If NO, a fraud specialist will call you",
+            "Reply YES or NO. If NO, a fraud specialist will call you",
+        ),
+        ("A fraud agent will call you shortly", "fraud agent will call you"),
+        (
+            "respond YES or NO, a fraud specialist will call u",
+            "respond YES or NO, a fraud specialist will call u",
+        ),
+        (
+            "Responda SI o NO. Si contesta NO, le llamaremos",
+            "Responda SI o NO. Si contesta NO, le llamaremos",
+        ),
+        ("un especialista en fraude le llamará", "especialista en fraude le llamará"),
+    ],
+    "pay_first": [
+        ("I'll mail you the keys after you pay", "I'll mail you the keys"),
+        ("I'm out of state, send the deposit", "out of state, send the deposit"),
+        ("once you send the deposit I'll ship it", "once you send the deposit"),
+        (
+            "te mando las llaves por paqueteria cuando deposites",
+            "mando las llaves por paqueteria cuando deposites",
+        ),
+        ("Solo transferencia", "Solo transferencia"),
+        ("I only accept Zelle", "only accept Zelle"),
+        ("Cash App only, no PayPal", "Cash App only"),
+        ("estoy fuera del pais, deposita el primer mes", "estoy fuera del pais, deposita el primer mes"),
+    ],
+    "investment": [
+        ("Minimum investment $250", "Minimum investment"),
+        ("guaranteed 5x returns", "guaranteed 5x returns"),
+        ("Invest just $100 today", "Invest just $100"),
+        ("join our VIP signals group", "VIP signals"),
+        ("Invierte desde $4,000 pesos", "Invierte desde $4,000"),
+        ("plataforma de inteligencia artificial", "plataforma de inteligencia artificial"),
+        ("recomendada por Carlos Slim", "recomendada por Carlos Slim"),
+        ("gana hasta $80,000 al mes", "gana hasta $80,000 al mes"),
+        ("ganancias garantisadas", "ganancias garantisadas"),  # typo: fuzzy phrase
     ],
     "callback_number": [
         ("Call us at (555) 555-0142 now", "Call us at (555) 555-0142"),
@@ -163,13 +334,84 @@ NOT_SHOWS: dict[str, list[str]] = {
         "No compartas tu código",
         "Your verification code is 123456",
     ],
-    "payment_method": ["Compra aprobada en OXXO por $50", "I paid the rent", "card ending 1234 was used"],
+    "payment_method": [
+        "Compra aprobada en OXXO por $50",
+        "I paid the rent",
+        "card ending 1234 was used",
+        "Sent you the money on Venmo for dinner",
+        "Can you Venmo me for the pizza?",
+        "Chase: You sent $60.00 with Zelle to JAKE MORRIS",
+        "depositame a mi tarjeta lo de la comida",
+    ],
     "package_fee": ["your package was delivered", "tu paquete llega mañana"],
     "line_registration": ["trae tu INE a la cita", "my phone line is busy"],
     "secrecy": ["don't share this code", "no compartas este código con nadie"],
     "family_emergency": ["hi mom, I landed safely", "ma ya llegue a la casa", "I'm stuck in a meeting"],
     "callback_number": ["call me later", "llamame al rato"],
     "alarm": ["If this was you, you don't need to do anything", "Realizaste una compra por $89"],
+    "toll": [
+        "Your E-ZPass statement is available in your account",
+        "ya pague las casetas, nos vemos en Cuernavaca",
+        "the toll road was empty today",
+    ],
+    "safe_account": [
+        "I opened a new savings account",
+        "mantén tu cuenta segura con 2FA",
+        "move your car please",
+    ],
+    "remote_access": [
+        "VPN remote access is down tonight",
+        "descarga la app de Mi Telcel",
+        "te paso el excel con macros habilitadas",
+        "here's the screen share link for the sync",
+        "Your TeamViewer session with IT is scheduled for 3pm",
+    ],
+    "job_offer": [
+        "Remote job opportunity, see our careers page",
+        "mija completa tus tareas antes de salir",
+        "I got a new job, I'll tell you on WhatsApp later",
+        "rate your delivery in the app",
+    ],
+    "romance": [
+        "My son is deployed in Germany, he calls every Sunday",
+        "I saw your photo at the party, you look great",
+        "la aduana es lenta pero ya llegue",
+        "la Asamblea General de la ONU aprobó la convención",
+        "My cousin is a doctor with the Red Cross in Ukraine",
+    ],
+    "advance_fee": [
+        "Our processing fee is waived this month",
+        "Free shipping on orders over $35",
+        "el envio es gratis en compras mayores a $299",
+        "te pago por adelantado la renta? jaja",
+    ],
+    "fake_renewal": [
+        "Your Norton subscription renews on 12/01. Manage it in your account",
+        "To cancel or reschedule your appointment, call 555-0142",
+        "Para cancelar tu cita llama al 33 3615 0000",
+        "call us to cancel your appointment",
+    ],
+    "utility_shutoff": [
+        "Power will be shut off Tuesday 9am-1pm for scheduled maintenance",
+        "CFE: aviso de corte programado por mantenimiento el martes",
+        "We will never ask for immediate payment by phone to prevent a shutoff",
+    ],
+    "fraud_alert_reply": [
+        "Reply YES to confirm your appointment or NO to cancel",
+        "Chase: did you use card ending 1234? Reply YES or NO",
+        "Responde SI para confirmar tu cita",
+    ],
+    "pay_first": [
+        "I'm out of town this weekend, can you feed the cat?",
+        "te mando la factura por correo en cuanto me pagues",
+        "once you get home, send me a text",
+        "I just venmo'd you for lunch",
+    ],
+    "investment": [
+        "I paid my rent and put $100 in savings",
+        "la inteligencia artificial esta de moda",
+        "ganamos 3 a 1 el domingo",
+    ],
 }
 
 
@@ -224,6 +466,17 @@ LINKS: list[tuple[str, str, dict[str, str]]] = [
     ("hxxp://example-shop.com/pay", "link_http", {"link": "http://example-shop.com/pay"}),
     ("https://www.chase.com@evil-site.info/login", "link_userinfo", {"domain": "evil-site.info"}),
     ("https://secure.login.verify.account.example.top/i", "link_subdomains", {"domain": "example.top"}),
+    # a familiar ending glued to the real one: the registered domain is what counts
+    ("https://txtag.org-pay.vip", "link_fake_ending", {"domain": "org-pay.vip"}),
+    ("https://txtag.org-pay.vip", "link_brand", {"name": "TxTag", "official": "txtag.org"}),
+    ("pay at sunpass .com-tollservices .icu", "link_fake_ending", {"domain": "com-tollservices.icu"}),
+    ("pay at sunpass .com-tollservices .icu", "link_brand", {"name": "SunPass"}),
+    ("https://docusign.net-secure-view.cc/sign?id=1", "link_fake_ending", {"domain": "net-secure-view.cc"}),
+    ("https://docusign.net-secure-view.cc/sign?id=1", "link_brand", {"name": "DocuSign"}),
+    ("appeal at steamcommunity.com.ru/appeal", "link_fake_ending", {"domain": "steamcommunity.com.ru"}),
+    ("entra a santander.com.mx-verifica.top", "link_fake_ending", {"domain": "mx-verifica.top"}),
+    ("go to my-shop.com-secure.xyz now", "link_fake_ending", {"domain": "com-secure.xyz"}),  # no brand named
+    ("paga en telmex-regalo . com . mx", "link_brand", {"name": "Telmex", "domain": "telmex-regalo.com.mx"}),
 ]
 
 
@@ -233,6 +486,29 @@ def test_link_signals(checker: ScamChecker, text: str, signal: str, values: dict
     assert signal in found, (text, list(found))
     for key, value in values.items():
         assert found[signal].values[key] == value
+
+
+def test_telegram_invites_are_a_weak_sign(checker: ScamChecker) -> None:
+    # a private group invitation alone is not reported (friends share them too) ...
+    assert checker.findings("join us t.me/+AbCdEf123") == []
+    assert checker.findings("the channel is https://t.me/joinchat/AAAAxyz") == []
+    # ... but it counts beside another sign, and it is noticed on Telegram's own domain
+    found = signals(checker, "Guaranteed 5x returns! Join t.me/+cryptoVIPsignalz")
+    assert found["link_invite"].values["link"] == "t.me/+cryptoVIPsignalz"
+    found = signals(checker, "Minimum investment $250: https://t.me/joinchat/AAAAxyz")
+    assert "link_invite" in found
+    # a public channel or a person's page is not an invitation
+    assert "link_invite" not in signals(checker, "Minimum investment $250: t.me/somechannel")
+
+
+def test_fake_endings_are_not_real_public_suffixes(checker: ScamChecker) -> None:
+    assert checker.fake_ending("amazon.com.mx") is None
+    assert checker.fake_ending("www.gov.br") is None
+    assert checker.fake_ending("www.gob.mx") is None
+    assert checker.fake_ending("comcast.net") is None
+    assert checker.fake_ending("com-pare.net") is None  # a name that starts with "com-" and nothing before it
+    assert checker.fake_ending("a.b.example.com.mx") is None
+    assert checker.fake_ending("my.com-cast.net") == "com-cast.net"
 
 
 def test_link_not_official_when_the_text_names_a_brand(checker: ScamChecker) -> None:
@@ -251,6 +527,9 @@ def test_link_not_official_when_the_text_names_a_brand(checker: ScamChecker) -> 
         "my email is juan.perez@gmail.com",
         "I'm at version 1.2.3.4 now",
         "see you at 5. com'on",
+        "Review your trip at costcotravel.com.",
+        "Join the group t.me/+AbCdEf123",
+        "I went to the shop. cc me on the email",
     ],
 )
 def test_official_and_non_links_show_nothing(checker: ScamChecker, text: str) -> None:
