@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime
 import re
 import string
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import markup
+from .data.checks import Checker
 from .knowledge import LANGS, URL_RE, KnowledgeBase
 from .yamlsrc import LDict, LList, Problem, load_file
 
@@ -112,34 +112,9 @@ class SignalsError(Exception):
         return "\n".join(str(p) for p in self.problems)
 
 
-class _File:
-    """Collects problems while walking the file."""
-
-    def __init__(self, path: str, problems: list[Problem]) -> None:
-        self.path = path
-        self.problems = problems
-
-    def error(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.path, line, message))
-
-    def mapping(self, value: Any, line: int, what: str) -> LDict | None:
-        if isinstance(value, LDict):
-            return value
-        self.error(line, f"{what} must be a mapping, got {_kind(value)}")
-        return None
-
-    def keys(self, d: LDict, what: str, required: Iterable[str], optional: Iterable[str] = ()) -> bool:
-        required = tuple(required)
-        allowed = set(required) | set(optional)
-        for key in d:
-            if key not in allowed:
-                self.error(
-                    d.line_of(key), f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})"
-                )
-        missing = [k for k in required if k not in d]
-        for key in missing:
-            self.error(d.line, f"{what} is missing {key!r}")
-        return not missing
+class _File(Checker):
+    """Collects problems while walking the file: the data files' shared checker, plus the
+    signals file's own shapes (texts with their lines, sentences with placeholders)."""
 
     def text(self, value: Any, line: int, what: str) -> str | None:
         if isinstance(value, str) and value.strip():
