@@ -109,10 +109,16 @@ class Matcher:
     def analyze(self, text: str, lang: str) -> tuple[list[tuple[str, float]], float, bool]:
         """In-scope intents, most likely first; the probability of "out of scope"; and whether
         any word of the message is one the training data uses."""
+        ranked, oos, known, _ = self._analyze(text, lang)
+        return ranked, oos, known
+
+    def _analyze(self, text: str, lang: str) -> tuple[list[tuple[str, float]], float, bool, int]:
+        """:meth:`analyze` plus the normalized message's word count, from one normalization."""
         query, scores = self.scores(text, lang)
         oos = scores.pop(OUT_OF_SCOPE, 0.0)
-        known = any(w in self.model.known_words for w in query.split())
-        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])), oos, known
+        words = query.split()
+        known = any(w in self.model.known_words for w in words)
+        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])), oos, known, len(words)
 
     def ranked(self, text: str, lang: str) -> tuple[list[tuple[str, float]], float]:
         """In-scope intents, most likely first, and the probability of "out of scope"."""
@@ -121,8 +127,8 @@ class Matcher:
 
     def match(self, text: str, lang: str) -> Match:
         """Score ``text`` and decide: an intent, a fallback with guesses, or out of scope."""
-        ranked, oos, known = self.analyze(text, lang)
-        return decide(ranked, oos, self.settings, known, self.words(text, lang))
+        ranked, oos, known, words = self._analyze(text, lang)  # one normalization per message
+        return decide(ranked, oos, self.settings, known, words)
 
     def words(self, text: str, lang: str) -> int:
         """How many words the message has once normalized (what ``short_words`` counts)."""
