@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..yamlsrc import LDict, LList, Problem, load_file
+from ..yamlsrc import LDict, LList, Problem
 from .checks import (
     CONTACT_RE,
     DATE_RE,
@@ -14,6 +14,7 @@ from .checks import (
     check_markup,
     display,
     kind,
+    open_file,
     yaml_files,
 )
 from .model import COUNTRIES, LANGS, Answer, KnowledgeBase, Localized, Source
@@ -27,14 +28,11 @@ def load_answers(folder: Path, kb: KnowledgeBase, problems: list[Problem]) -> No
         problems.append(Problem(display(folder), 1, "answers folder is missing"))
         return
     for path in yaml_files(folder):
-        shown = display(path)
-        data, found = load_file(path, shown)
-        problems.extend(found)
-        if data is None:
+        opened = open_file(path, problems)
+        if opened is None:
             continue
-        c = Checker(shown, problems)
-        top = c.mapping(data, 1, "the file")
-        if top is None or not c.keys(top, "an answers file", ("answers",)):
+        c, top = opened
+        if not c.keys(top, "an answers file", ("answers",)):
             continue
         items = top["answers"]
         if not isinstance(items, LList):

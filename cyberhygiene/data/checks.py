@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import markup
-from ..yamlsrc import LDict, LList, Problem
+from ..yamlsrc import LDict, LList, Problem, load_file
 from .model import LANGS, Localized
 
 ID_RE = re.compile(r"^[a-z0-9_]+$")
@@ -146,6 +146,19 @@ def kind(value: Any) -> str:
     if isinstance(value, int | float):
         return "a number"
     return type(value).__name__
+
+
+def open_file(path: Path, problems: list[Problem]) -> tuple[Checker, LDict] | None:
+    """Parse one data file: its checker and its top-level mapping (None when it is not one;
+    every problem found on the way is added to ``problems``)."""
+    shown = display(path)
+    data, found = load_file(path, shown)
+    problems.extend(found)
+    if data is None:
+        return None
+    c = Checker(shown, problems)
+    top = c.mapping(data, 1, "the file")
+    return None if top is None else (c, top)
 
 
 def yaml_files(folder: Path) -> list[Path]:

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..normalize import fold
-from ..yamlsrc import LList, Problem, load_file
-from .checks import Checker, display
+from ..yamlsrc import LList, Problem
+from .checks import open_file
 from .model import LANGS, KnowledgeBase, Term
 
 
@@ -20,14 +20,12 @@ def load_glossary(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> Non
     """The file is optional: without it no term is checked."""
     if not path.is_file():
         return
-    shown = display(path)
-    data, found = load_file(path, shown)
-    problems.extend(found)
-    if data is None:
+    opened = open_file(path, problems)
+    if opened is None:
         return
-    c = Checker(shown, problems)
-    top = c.mapping(data, 1, "the file")
-    if top is None or not c.keys(top, "the glossary file", ("glossary",)):
+    c, top = opened
+    shown = c.path
+    if not c.keys(top, "the glossary file", ("glossary",)):
         return
     table = c.mapping(top["glossary"], top.line_of("glossary"), "glossary")
     if table is None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..yamlsrc import LDict, LList, Problem, load_file
-from .checks import Checker, display, kind, yaml_files
+from ..yamlsrc import LDict, LList, Problem
+from .checks import display, kind, open_file, yaml_files
 from .model import LANGS, Intent, KnowledgeBase
 from .places import check_places
 
@@ -17,15 +17,11 @@ def load_intents(folder: Path, kb: KnowledgeBase, problems: list[Problem]) -> di
     if not files:
         problems.append(Problem(display(folder), 1, "no intent files (*.yaml) found"))
     for path in files:
-        shown = display(path)
-        data, found = load_file(path, shown)
-        problems.extend(found)
-        if data is None:
+        opened = open_file(path, problems)
+        if opened is None:
             continue
-        c = Checker(shown, problems)
-        top = c.mapping(data, 1, "the file")
-        if top is None:
-            continue
+        c, top = opened
+        shown = c.path
         c.keys(top, "an intents file", (), ("intents", "lexicon", "out_of_scope", "places"))
         if "places" in top:
             kb.places = check_places(c, top["places"], top.line_of("places"), kb.places)

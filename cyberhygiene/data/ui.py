@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..yamlsrc import LDict, Problem, load_file
-from .checks import Checker, check_markup, display, placeholders
+from ..yamlsrc import LDict, Problem
+from .checks import check_markup, display, open_file, placeholders
 from .model import KnowledgeBase
 
 # Keys of content/ui.yaml the engine uses. The sentences themselves live in content/, never here.
@@ -200,13 +200,11 @@ def load_ui(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> None:
     if not path.is_file():
         problems.append(Problem(shown, 1, "UI strings file is missing"))
         return
-    data, found = load_file(path, shown)
-    problems.extend(found)
-    if data is None:
+    opened = open_file(path, problems)
+    if opened is None:
         return
-    c = Checker(shown, problems)
-    top = c.mapping(data, 1, "the file")
-    if top is None or not c.keys(top, "the UI file", ("ui",)):
+    c, top = opened
+    if not c.keys(top, "the UI file", ("ui",)):
         return
     ui = c.mapping(top["ui"], top.line_of("ui"), "ui")
     if ui is None:
