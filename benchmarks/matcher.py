@@ -126,7 +126,7 @@ def contestants(engine: Engine, kb: KnowledgeBase, matcher: Matcher) -> tuple[Ti
     def nothing() -> None:
         return None
 
-    return (naive, nothing), (ours, matcher.model.correct_word.cache_clear), len(patterns)
+    return (naive, nothing), (ours, matcher.model.clear_caches), len(patterns)
 
 
 def main(argv: list[str] | None = None) -> int:

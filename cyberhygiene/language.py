@@ -52,15 +52,36 @@ class LanguageModel:
         self._word_vocab = len(set().union(*self._words.values())) + 1 if self._words else 1
         self._gram_vocab = len(set().union(*self._grams.values())) + 1 if self._grams else 1
 
+        # Log-probabilities precomputed once: a word seen in training costs one lookup per
+        # language; an unseen word adds up its trigrams' (unseen trigrams get the smoothed floor).
+        self._word_logp: dict[str, dict[str, float]] = {}
+        self._gram_logp: dict[str, dict[str, float]] = {}
+        self._unseen_word: dict[str, float] = {}
+        self._unseen_gram: dict[str, float] = {}
+        self._known_score: dict[str, dict[str, float]] = {}
+        for lang in self.langs:
+            wt, gt = self._word_totals[lang], self._gram_totals[lang]
+            w_den = wt + 0.5 * self._word_vocab
+            g_den = gt + 0.5 * self._gram_vocab
+            self._word_logp[lang] = {w: math.log((n + 0.5) / w_den) for w, n in self._words[lang].items()}
+            self._gram_logp[lang] = {g: math.log((n + 0.5) / g_den) for g, n in self._grams[lang].items()}
+            self._unseen_word[lang] = math.log(0.5 / w_den)
+            self._unseen_gram[lang] = math.log(0.5 / g_den)
+        vocabulary = set().union(*self._words.values()) if self._words else set()
+        for lang in self.langs:
+            self._known_score[lang] = {w: self._word_score(lang, w) for w in vocabulary}
+
+    def _word_score(self, lang: str, word: str) -> float:
+        gram_logp, unseen_gram = self._gram_logp[lang], self._unseen_gram[lang]
+        g_score = sum(gram_logp.get(g, unseen_gram) for g in _trigrams(word))
+        return self._word_logp[lang].get(word, self._unseen_word[lang]) + self.trigram_weight * g_score
+
     def _log_p(self, lang: str, words: list[str]) -> float:
-        wc, gc = self._words[lang], self._grams[lang]
-        wt, gt = self._word_totals[lang], self._gram_totals[lang]
+        known = self._known_score[lang]
         score = 0.0
         for w in words:
-            score += math.log((wc[w] + 0.5) / (wt + 0.5 * self._word_vocab))
-            grams = _trigrams(w)
-            g_score = sum(math.log((gc[g] + 0.5) / (gt + 0.5 * self._gram_vocab)) for g in grams)
-            score += self.trigram_weight * g_score
+            s = known.get(w)
+            score += self._word_score(lang, w) if s is None else s
         return score
 
     def detect(self, text: str) -> Detection:

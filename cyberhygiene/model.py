@@ -99,6 +99,7 @@ def char_ngrams(text: str) -> list[str]:
 
 
 ANALYZERS: tuple[Callable[[str], list[str]], ...] = (word_ngrams, char_ngrams)
+WORD_BLOCK, CHAR_BLOCK = 0, 1  # positions of the two analyzers' blocks in a model
 
 
 # -- training data and its hash ---------------------------------------------------------------
@@ -199,6 +200,7 @@ class Model:
         self._lengths = [len(w) for w in self.correction_words]
         self.known_words = frozenset(known_words)
         self.correct_word = lru_cache(maxsize=16384)(self._correct_word)
+        self.word_char_columns = lru_cache(maxsize=16384)(self._word_char_columns)
 
     @property
     def n_features(self) -> int:
@@ -225,23 +227,41 @@ class Model:
         return " ".join(self.correct_word(w) for w in text.split())
 
     # -- prediction -------------------------------------------------------------------------
+    def _word_char_columns(self, word: str) -> tuple[int, ...]:
+        """Columns (within the character block) of ``word``'s character n-grams, repeats kept.
+
+        ``char_wb`` grams never cross a word boundary, so a text's character grams are the sum
+        of its words' grams: computing them once per distinct word (cached) is what keeps long
+        messages cheap."""
+        get = self.blocks[CHAR_BLOCK].local.get
+        found = (get(g) for g in char_ngrams(word))
+        return tuple(c for c in found if c is not None)
+
+    def clear_caches(self) -> None:
+        """Forget cached spelling corrections and per-word features (benchmarks start cold)."""
+        self.correct_word.cache_clear()
+        self.word_char_columns.cache_clear()
+
     def features(self, text: str) -> tuple[npt.NDArray[np.intp], FloatArray]:
         """Column indices and TF-IDF values of ``text`` (normalized and corrected)."""
+        words = text.split()
+        char_counts: Counter[int] = Counter()
+        for word in words:
+            char_counts.update(self.word_char_columns(word))
+        word_get = self.blocks[WORD_BLOCK].local.get
+        word_counts: Counter[int] = Counter()
+        for gram in word_ngrams(text):
+            col = word_get(gram)
+            if col is not None:
+                word_counts[col] += 1
         cols: list[npt.NDArray[np.intp]] = []
         vals: list[FloatArray] = []
-        for block, analyzer in zip(self.blocks, ANALYZERS, strict=True):
-            get = block.local.get
-            found: list[int] = []
-            tf: list[int] = []
-            for gram, n in Counter(analyzer(text)).items():
-                col = get(gram)
-                if col is not None:
-                    found.append(col)
-                    tf.append(n)
-            if not found:
+        for block, counts in ((self.blocks[WORD_BLOCK], word_counts), (self.blocks[CHAR_BLOCK], char_counts)):
+            if not counts:
                 continue
-            idx = np.array(found, dtype=np.intp)
-            w = (1.0 + np.log(np.array(tf, dtype=np.float64))) * block.idf[idx]
+            idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            w = (1.0 + np.log(tf)) * block.idf[idx]
             w /= math.sqrt(float(w @ w))
             cols.append(idx + block.offset)
             vals.append(w)

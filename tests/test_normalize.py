@@ -229,3 +229,41 @@ def test_kb_lexicon_matches_the_file(kb: KnowledgeBase, real_lexicon: Lexicon) -
         ("contra del face", "es"),
     ]:
         assert normalize(text, lang, lex) == normalize(text, lang, real_lexicon)
+
+
+def test_language_scores_equal_the_naive_bayes_formula() -> None:
+    """The language model's precomputed word scores give exactly the textbook naive Bayes score
+    (add-0.5 smoothing over words and trigrams) for seen and unseen words alike."""
+    import math
+    from collections import Counter
+
+    from cyberhygiene.language import LanguageModel
+
+    samples = {
+        "en": ["my account was hacked", "how do i make a strong password", "hello there"],
+        "es": ["me hackearon la cuenta", "como hago una contrasena segura", "hola que tal"],
+    }
+    model = LanguageModel(samples, trigram_weight=0.15)
+
+    def grams(w: str) -> list[str]:
+        p = f" {w} "
+        return [p[i : i + 3] for i in range(len(p) - 2)]
+
+    words = {lang: Counter(w for t in ts for w in t.split()) for lang, ts in samples.items()}
+    tri = {lang: Counter(g for t in ts for w in t.split() for g in grams(w)) for lang, ts in samples.items()}
+    wv = len(set(words["en"]) | set(words["es"])) + 1
+    gv = len(set(tri["en"]) | set(tri["es"])) + 1
+
+    def reference(lang: str, text: str) -> float:
+        wt, gt = sum(words[lang].values()), sum(tri[lang].values())
+        score = 0.0
+        for w in fold(text).split():  # the model folds (case, accents, repeated letters)
+            score += math.log((words[lang][w] + 0.5) / (wt + 0.5 * wv))
+            score += 0.15 * sum(math.log((tri[lang][g] + 0.5) / (gt + 0.5 * gv)) for g in grams(w))
+        return score
+
+    for text in ["my cuenta was hackeada", "zzz qqq", "HOLA password segura", "CONTRASENA!!", ""]:
+        detection = model.detect(text)
+        en, es = reference("en", text), reference("es", text)
+        assert detection.lang == ("en" if en >= es else "es")
+        assert math.isclose(detection.confidence, abs(en - es), abs_tol=1e-9)
