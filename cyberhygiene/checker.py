@@ -316,15 +316,28 @@ class ScamChecker:
         labels = host.split(".")[: len(host.split(".")) - suffix_labels]
         # Leftmost first: in "sat-gob-mx.com" the site pretends to be the SAT.
         for label in labels:
-            parts = [p for p in _WORD_SPLIT.split(label) if p] + [label.replace("-", "")]
-            for part in parts:
-                for word, brand in self._domain_words:
-                    if (
-                        part == word
-                        or (len(word) >= 4 and part.startswith(word))
-                        or (len(word) >= 6 and word in part)
-                    ):
-                        return brand
+            brand = self._brand_in_label(label)
+            if brand is not None:
+                return brand
+        return None
+
+    def _brand_in_mailbox(self, user: str) -> Brand | None:
+        """A brand named as a whole word of an e-mail user name ("zelle-payments-support"); one
+        of three letters or fewer ("irs") only next to a word like "support" or "refunds"."""
+        parts = [p for p in re.split(r"[^a-z0-9]+", user.lower()) if p]
+        role = any(p in self.data.free_mail_roles for p in parts)
+        for word, brand in self._domain_words:
+            if word in parts and (len(word) >= 4 or role):
+                return brand
+        return None
+
+    def _brand_in_label(self, label: str) -> Brand | None:
+        """A brand named in one piece of an address (a host label, or an e-mail's user name)."""
+        parts = [p for p in _WORD_SPLIT.split(label) if p] + [label.replace("-", "")]
+        for part in parts:
+            for word, brand in self._domain_words:
+                if part == word or (len(word) >= 4 and part.startswith(word)) or (len(word) >= 6 and word in part):
+                    return brand
         return None
 
     def _swapped(self, host: str) -> Brand | None:
@@ -374,6 +387,13 @@ class ScamChecker:
                 found.append(Finding("link_http", link.raw, base))
             if _INVITE.search(link.raw):
                 found.append(Finding("link_invite", link.raw, base))
+            if link.email and reg in self.data.free_mail:
+                brand = self._brand_in_mailbox(link.raw.rpartition("@")[0])
+                if brand is not None:
+                    found.append(
+                        Finding("link_free_mail", link.raw, {**base, "name": brand.name, "official": shown(brand)})
+                    )
+                continue
             if official:
                 continue
             fake = self.fake_ending(link.ascii_host)

@@ -43,6 +43,7 @@ COMPUTED: dict[str, frozenset[str]] = {
     "link_subdomains": frozenset({"link", "domain"}),
     "link_fake_ending": frozenset({"link", "domain"}),
     "link_invite": frozenset({"link"}),
+    "link_free_mail": frozenset({"link", "domain", "official", "name"}),
 }
 TEXT_PLACEHOLDERS = frozenset({"quote"})
 # The sentences around the signs, with the placeholders each may use.
@@ -91,6 +92,8 @@ class ScamData:
     link_tlds: frozenset[str] = frozenset()
     public_suffixes: frozenset[str] = frozenset()
     shorteners: frozenset[str] = frozenset()
+    free_mail: frozenset[str] = frozenset()
+    free_mail_roles: frozenset[str] = frozenset()
     brands: tuple[Brand, ...] = ()
     signals: dict[str, Signal] = field(default_factory=dict)
     ask_phrases: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
@@ -364,7 +367,7 @@ def parse(data: Any, shown: str) -> tuple[ScamData | None, list[Problem]]:
     top = f.mapping(data, 1, "the file")
     if top is None:
         return None, problems
-    top_keys = ("checked", "fuzzy_cutoff", "link_tlds", "public_suffixes", "shorteners", "brands", "signals")
+    top_keys = ("checked", "fuzzy_cutoff", "link_tlds", "public_suffixes", "shorteners", "free_mail", "free_mail_roles", "brands", "signals")
     f.keys(top, "the signals file", (*top_keys, "ask_phrases", "replies"))
     result = ScamData(path=shown)
     checked = top.get("checked")
@@ -389,6 +392,14 @@ def parse(data: Any, shown: str) -> tuple[ScamData | None, list[Problem]]:
         )
     if "shorteners" in top:
         result.shorteners = frozenset(f.domains(top["shorteners"], top.line_of("shorteners"), "shorteners"))
+    if "free_mail" in top:
+        result.free_mail = frozenset(f.domains(top["free_mail"], top.line_of("free_mail"), "free_mail"))
+    if "free_mail_roles" in top:
+        roles = [t for t, _ in f.texts(top["free_mail_roles"], top.line_of("free_mail_roles"), "free_mail_roles")]
+        for role in roles:
+            if not re.match(r"^[a-z0-9]+$", role):
+                f.error(top.line_of("free_mail_roles"), f"free_mail_roles: {role!r} must be one word in lower case")
+        result.free_mail_roles = frozenset(roles)
     if "brands" in top:
         result.brands = _load_brands(f, top["brands"], top.line_of("brands"))
     if "signals" in top:

@@ -218,11 +218,12 @@ async def test_telegram_checks_are_not_logged_at_debug(kb: KnowledgeBase, tmp_pa
 
 def test_signals_file_errors_are_reported_with_lines(tmp_path: Path, kb: KnowledgeBase) -> None:
     text = (ROOT / "content" / "scam_signals.yaml").read_text("utf-8")
-    broken = text.replace("'\\b(urgent(ly)?|", "'\\b((urgent(ly)?|", 1)  # unbalanced (
+    broken = text.replace("'\\b(immediately|", "'\\b((immediately|", 1)  # unbalanced (
     broken = broken.replace("{id: usps, name: USPS, names: [usps", "{id: usps, name: USPS, names: [USPS!", 1)
     broken = broken.replace("domains: [chase.com]", "domains: [https://chase.com]", 1)
     broken = broken.replace("{quote}”. Scammers add", "{quote}” {when}. Scammers add", 1)
     broken = broken.replace("  - id: link_ip\n", "  - id: link_ipx\n", 1)
+    broken = broken.replace("free_mail_roles: [support,", "free_mail_roles: [Tech Support,", 1)
     path = tmp_path / "scam_signals.yaml"
     path.write_text(broken, "utf-8")
     data, problems = load_signals(path, "scam_signals.yaml")
@@ -233,7 +234,7 @@ def test_signals_file_errors_are_reported_with_lines(tmp_path: Path, kb: Knowled
         return next(i for i, line in enumerate(lines, 1) if needle in line)
 
     shown = [str(p) for p in problems]
-    pattern_line = line_of("'\\b((urgent(ly)?|")
+    pattern_line = line_of("'\\b((immediately|")
     assert any(
         s.startswith(f"scam_signals.yaml:{pattern_line}: signal urgency: pattern (en): not a valid")
         for s in shown
@@ -245,6 +246,8 @@ def test_signals_file_errors_are_reported_with_lines(tmp_path: Path, kb: Knowled
     ), shown
     assert any("unknown placeholder(s) ['when']" in s for s in shown), shown
     assert any("missing the 'link_ip' signal" in s for s in shown), shown
+    roles_line = line_of("free_mail_roles: [Tech Support,")
+    assert f"scam_signals.yaml:{roles_line}: free_mail_roles: 'Tech Support' must be one word in lower case" in shown
     # and start-up refuses it
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "scam_signals.yaml").write_text(broken, "utf-8")
