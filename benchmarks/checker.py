@@ -24,10 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 from cyberhygiene.checker import ScamChecker  # noqa: E402
 from cyberhygiene.config import Settings  # noqa: E402
+from cyberhygiene.engine import Engine  # noqa: E402
 from cyberhygiene.knowledge import load_or_raise  # noqa: E402
-from cyberhygiene.matcher import Matcher  # noqa: E402
-from cyberhygiene.normalize import Lexicon  # noqa: E402
 from cyberhygiene.signals_data import load_or_raise as load_signals  # noqa: E402
+from cyberhygiene.store import open_store  # noqa: E402
 
 TARGET_MS = 1.0
 
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
     kb = load_or_raise(ROOT / "intents", ROOT / "content")
-    matcher = Matcher(kb, Settings().match, Lexicon(kb.lexicon))
+    matcher = Engine(kb, open_store(":memory:"), Settings()).matcher  # the trained model, as the bot runs it
     start = time.perf_counter()
     checker = ScamChecker(load_signals(kb, ROOT / "content"))
     build = time.perf_counter() - start
