@@ -135,11 +135,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--no-x10", action="store_true", help="skip the x10 pattern set")
+    parser.add_argument("--limit", type=int, default=0, help="time only the first N messages (a quick check)")
     args = parser.parse_args(argv)
     settings = Settings()
     kb = load_or_raise(ROOT / "intents", ROOT / "content")
     engine = Engine(kb, open_store(":memory:"), settings)
     cases, names = evaluation_cases()
+    if args.limit:
+        cases = cases[: args.limit]
     sets = [("x1", kb, engine.matcher)]
     built = 0.0
     if not args.no_x10:

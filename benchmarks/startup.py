@@ -76,6 +76,8 @@ def first_reply(db: Path, marker: str) -> tuple[float, float]:
             break
     rss = peak_rss_mb(proc.pid)
     proc.stdin.close()
+    proc.stdout.read()  # the rest of the conversation, so the process can end
+    proc.stdout.close()
     proc.wait(timeout=30)
     return elapsed, rss
 

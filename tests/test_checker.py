@@ -309,20 +309,35 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("me urge que me contestes", "urge"),
     ],
     "overpayment": [
-        ("I sent $1,200 by mistake, please zelle back the difference", "by mistake, please zelle back the difference"),
-        ("te deposite de mas por error, me regresas la diferencia?", "de mas por error, me regresas la diferencia"),
+        (
+            "I sent $1,200 by mistake, please zelle back the difference",
+            "by mistake, please zelle back the difference",
+        ),
+        (
+            "te deposite de mas por error, me regresas la diferencia?",
+            "de mas por error, me regresas la diferencia",
+        ),
         ("Zelle says the money stays pending until you send $400", "money stays pending until you"),
         ("el deposito queda retenido hasta que nos pagues el seguro", "deposito queda retenido hasta que"),
     ],
     "fake_payment": [
-        ("I already sent the payment, check your email for the confirmation", "I already sent the payment, check your email"),
-        ("ya te hice la transferencia, checa tu correo del banco", "ya te hice la transferencia, checa tu correo"),
+        (
+            "I already sent the payment, check your email for the confirmation",
+            "I already sent the payment, check your email",
+        ),
+        (
+            "ya te hice la transferencia, checa tu correo del banco",
+            "ya te hice la transferencia, checa tu correo",
+        ),
     ],
     "stranger_friendly": [
         ("Hi, is this Linda? We met at the gala", "is this Linda? We met"),
         ("I found your number in my contacts, who is this?", "found your number in my contacts"),
         ("Hola eres Mariana? nos conocimos en la boda", "eres Mariana? nos conocimos"),
-        ("perdon numero equivocado, pero podemos ser amigos", "perdon numero equivocado, pero podemos ser amigos"),
+        (
+            "perdon numero equivocado, pero podemos ser amigos",
+            "perdon numero equivocado, pero podemos ser amigos",
+        ),
     ],
     "qr_code": [
         ("Scan the QR code on the meter to pay your parking", "Scan the QR code on the meter to pay"),
@@ -333,7 +348,10 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("dona para los damnificados del sismo", "dona para los damnificados del sismo"),
     ],
     "changed_account": [
-        ("Our bank details have changed, pay the invoice to the new account", "Our bank details have changed"),
+        (
+            "Our bank details have changed, pay the invoice to the new account",
+            "Our bank details have changed",
+        ),
         ("cambiamos de cuenta, deposita la renta aqui", "cambiamos de cuenta, deposita"),
         ("transfiera el pago a la nueva cuenta", "transfiera el pago a la nueva cuenta"),
     ],

@@ -247,7 +247,10 @@ def test_signals_file_errors_are_reported_with_lines(tmp_path: Path, kb: Knowled
     assert any("unknown placeholder(s) ['when']" in s for s in shown), shown
     assert any("missing the 'link_ip' signal" in s for s in shown), shown
     roles_line = line_of("free_mail_roles: [Tech Support,")
-    assert f"scam_signals.yaml:{roles_line}: free_mail_roles: 'Tech Support' must be one word in lower case" in shown
+    assert (
+        f"scam_signals.yaml:{roles_line}: free_mail_roles: 'Tech Support' must be one word in lower case"
+        in shown
+    )
     # and start-up refuses it
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "scam_signals.yaml").write_text(broken, "utf-8")
