@@ -336,7 +336,11 @@ class ScamChecker:
         parts = [p for p in _WORD_SPLIT.split(label) if p] + [label.replace("-", "")]
         for part in parts:
             for word, brand in self._domain_words:
-                if part == word or (len(word) >= 4 and part.startswith(word)) or (len(word) >= 6 and word in part):
+                if (
+                    part == word
+                    or (len(word) >= 4 and part.startswith(word))
+                    or (len(word) >= 6 and word in part)
+                ):
                     return brand
         return None
 
@@ -391,7 +395,9 @@ class ScamChecker:
                 brand = self._brand_in_mailbox(link.raw.rpartition("@")[0])
                 if brand is not None:
                     found.append(
-                        Finding("link_free_mail", link.raw, {**base, "name": brand.name, "official": shown(brand)})
+                        Finding(
+                            "link_free_mail", link.raw, {**base, "name": brand.name, "official": shown(brand)}
+                        )
                     )
                 continue
             if official:

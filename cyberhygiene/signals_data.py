@@ -367,7 +367,17 @@ def parse(data: Any, shown: str) -> tuple[ScamData | None, list[Problem]]:
     top = f.mapping(data, 1, "the file")
     if top is None:
         return None, problems
-    top_keys = ("checked", "fuzzy_cutoff", "link_tlds", "public_suffixes", "shorteners", "free_mail", "free_mail_roles", "brands", "signals")
+    top_keys = (
+        "checked",
+        "fuzzy_cutoff",
+        "link_tlds",
+        "public_suffixes",
+        "shorteners",
+        "free_mail",
+        "free_mail_roles",
+        "brands",
+        "signals",
+    )
     f.keys(top, "the signals file", (*top_keys, "ask_phrases", "replies"))
     result = ScamData(path=shown)
     checked = top.get("checked")
@@ -395,10 +405,15 @@ def parse(data: Any, shown: str) -> tuple[ScamData | None, list[Problem]]:
     if "free_mail" in top:
         result.free_mail = frozenset(f.domains(top["free_mail"], top.line_of("free_mail"), "free_mail"))
     if "free_mail_roles" in top:
-        roles = [t for t, _ in f.texts(top["free_mail_roles"], top.line_of("free_mail_roles"), "free_mail_roles")]
+        roles = [
+            t for t, _ in f.texts(top["free_mail_roles"], top.line_of("free_mail_roles"), "free_mail_roles")
+        ]
         for role in roles:
             if not re.match(r"^[a-z0-9]+$", role):
-                f.error(top.line_of("free_mail_roles"), f"free_mail_roles: {role!r} must be one word in lower case")
+                f.error(
+                    top.line_of("free_mail_roles"),
+                    f"free_mail_roles: {role!r} must be one word in lower case",
+                )
         result.free_mail_roles = frozenset(roles)
     if "brands" in top:
         result.brands = _load_brands(f, top["brands"], top.line_of("brands"))
