@@ -61,6 +61,33 @@ COMMAND_ALIASES: dict[str, str] = {
     "cerrar": "close",
     "detenerquiz": "stopquiz",
 }
+# Command names only a Spanish speaker types (the Spanish menus show them): the reply to one is in
+# Spanish unless the user chose a language with /language (a group's language still comes first).
+SPANISH_COMMANDS = frozenset(
+    {
+        "ayuda",
+        "temas",
+        "idioma",
+        "revisar",
+        "checar",
+        "verificar",
+        "pais",
+        "país",
+        "privacidad",
+        "olvidar",
+        "borrar",
+        "cancelar",
+        "examen",
+        "nuevasesion",
+        "sesiones",
+        "resultados",
+        "exportar",
+        "cerrar",
+        "detenerquiz",
+        "unirse",
+        "unirme",
+    }
+)
 
 
 class Engine:
@@ -140,6 +167,16 @@ class Engine:
             return prefs.lang
         code = (incoming.language_code or "").lower()[:2]
         return code if code in LANGS else "en"
+
+    def _command_language(self, incoming: Incoming, command: str) -> str:
+        """The language to answer a command in: Spanish for a Spanish command name, unless the
+        user chose a language or the group has one; otherwise :meth:`preferred`."""
+        if command in SPANISH_COMMANDS and not (
+            incoming.in_group and self.store.chat_lang(incoming.chat) in LANGS
+        ):
+            if not self.store.get_prefs(incoming.user_id).pinned:
+                return "es"
+        return self.preferred(incoming)
 
     def clock(self) -> float:
         """The engine's monotonic clock (injectable in tests)."""
@@ -401,9 +438,9 @@ class Engine:
     def _on_command(self, incoming: Incoming, text: str) -> list[Reply]:
         head, *rest = text.split(maxsplit=1)
         command = head[1:].split("@", 1)[0].lower()
+        lang = self._command_language(incoming, command)
         command = COMMAND_ALIASES.get(command, command)
         arg = rest[0].strip() if rest else ""
-        lang = self.preferred(incoming)
         if command == "start":
             return self._on_start(incoming, arg, lang)
         if command in {"help", "ayuda"}:

@@ -212,3 +212,20 @@ def test_unsure_message_offers_the_three_best_guesses(engine: Engine) -> None:
     guesses = [c for c in replies[0].choices if c.payload != payloads.make(payloads.MENU)]
     assert replies[0].text == engine.kb.ui["did_you_mean"]["en"]
     assert len(guesses) == 3
+
+
+def test_spanish_command_names_answer_in_spanish_unless_a_language_was_chosen(engine: Engine) -> None:
+    # an English message first: the bot remembers English (not chosen, just seen)
+    engine.handle(Incoming("cmd", text="how do I make a strong password?"))
+    assert engine.store.get_prefs("cmd").lang == "en"
+    for command in ("/ayuda", "/temas", "/revisar hola", "/privacidad", "/cancelar"):
+        replies = engine.handle(Incoming("cmd", text=command))
+        assert replies and all(r.lang == "es" for r in replies), command
+    assert engine.handle(Incoming("cmd", text="/help"))[0].lang == "en"  # English names keep the preference
+    # a language chosen with /language wins over the command's name
+    engine.handle(Incoming("cmd", text="/language en"))
+    assert engine.handle(Incoming("cmd", text="/ayuda"))[0].lang == "en"
+    # and in a group, the language its admin set
+    group = {"chat_id": "-100", "chat_type": "group"}
+    engine.store.set_chat_lang("-100", "en")
+    assert engine.handle(Incoming("other", text="/ayuda", **group))[0].lang == "en"
