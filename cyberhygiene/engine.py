@@ -171,11 +171,13 @@ class Engine:
     def _command_language(self, incoming: Incoming, command: str) -> str:
         """The language to answer a command in: Spanish for a Spanish command name, unless the
         user chose a language or the group has one; otherwise :meth:`preferred`."""
-        if command in SPANISH_COMMANDS and not (
-            incoming.in_group and self.store.chat_lang(incoming.chat) in LANGS
+        group_lang = incoming.in_group and self.store.chat_lang(incoming.chat) in LANGS
+        if (
+            command in SPANISH_COMMANDS
+            and not group_lang
+            and not self.store.get_prefs(incoming.user_id).pinned
         ):
-            if not self.store.get_prefs(incoming.user_id).pinned:
-                return "es"
+            return "es"
         return self.preferred(incoming)
 
     def clock(self) -> float:
