@@ -63,11 +63,11 @@ COMMAND_ALIASES: dict[str, str] = {
 }
 # Command names only a Spanish speaker types (the Spanish menus show them): the reply to one is in
 # Spanish unless the user chose a language with /language (a group's language still comes first).
+# Not /idioma: what it answers depends on the language it sets.
 SPANISH_COMMANDS = frozenset(
     {
         "ayuda",
         "temas",
-        "idioma",
         "revisar",
         "checar",
         "verificar",
