@@ -100,8 +100,13 @@ async def test_tap_to_create_share_and_follow_a_session(kb: KnowledgeBase, tmp_p
         assert "se compartirán" in text_of(await bot.say(LUIS, info.code))
 
         # /sessions: one card per session, with the same buttons
-        cards = await bot.say(TRAINER, "/sessions")
+        shown = await bot.say(TRAINER, "/sessions")
+        cards = [c for c in shown if c.method == "sendMessage"]
         assert len(cards) == 1 and "1 se unieron, 1 terminaron" in cards[0].params["text"]
+        # the card is the session's live view now: the message /newsession made stops updating
+        (old,) = [c for c in shown if c.method == "editMessageText"]
+        assert old.params["message_id"] == created[0].result["message_id"]
+        assert "dejó de actualizarse" in old.params["text"] and "Ana" in old.params["text"]
         assert kinds(cards[0]) == kinds(created[0])
         results = await tap(bot, TRAINER, cards[0], payloads.SESSION_RESULTS, until="sendPhoto")
         assert "Participantes: 1" in text_of(results) and "Terminaron: 1" in text_of(results)

@@ -77,7 +77,7 @@ from ..config import Settings
 from ..engine import Engine
 from ..intake import Intake
 from ..logsafety import register_secret
-from ..messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, PollAnswer, Reply
+from ..messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, LiveUpdate, PollAnswer, Reply
 from ..store import UserPrefs
 from . import webhook
 
@@ -125,6 +125,7 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 TYPING_AFTER = 0.3  # seconds the engine may take before the chat shows "typing…"
 TOAST_LIMIT = 200  # answerCallbackQuery text
 ADMIN_CACHE_SECONDS = 60.0
+NOT_MODIFIED = "message is not modified"  # Telegram's answer to an edit that changes nothing
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -298,6 +299,8 @@ class TelegramChannel:
         self._timers: set[asyncio.Task[None]] = set()
         self._admin_cache: dict[tuple[int, int], tuple[bool, float]] = {}
         self._game_timers: dict[str, set[asyncio.Task[None]]] = {}
+        self._live_tasks: dict[str, asyncio.Task[None]] = {}  # trainers' live views, by key
+        self.live_ticks = 0  # how many times live views asked the engine (tests watch it)
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.intake = Intake(engine.store)
         self.exit_code = 0
@@ -381,8 +384,11 @@ class TelegramChannel:
             self.engine.bot_username = me.username
         await self._set_menus_and_descriptions(app.bot)
         # Live group quizzes survive a restart: give each its time again, then move on.
-        for chat_id, position in await self.off_loop(self.engine.games_to_resume):
-            self._schedule_next(chat_id, position)
+        for chat_id, position, thread_id in await self.off_loop(self.engine.games_to_resume):
+            self._schedule_next(chat_id, position, thread_id)
+        # Trainers' live views too: they keep updating the same messages.
+        for key in await self.off_loop(self.engine.live_views_to_resume):
+            self._keep_live(key)
         task = asyncio.get_running_loop().create_task(self._purge_forever())
         self._timers.add(task)
         task.add_done_callback(self._timers.discard)
@@ -439,8 +445,16 @@ class TelegramChannel:
         self._workers.shutdown(wait=True)
 
     # -- sending ----------------------------------------------------------------------------
-    async def _call(self, what: str, chat_id: int, make: Callable[[], Awaitable[T]]) -> T | None:
-        """One Bot API call with retries for transient failures; permanent ones logged once."""
+    async def _call(
+        self,
+        what: str,
+        chat_id: int,
+        make: Callable[[], Awaitable[T]],
+        refused: list[TelegramError] | None = None,
+    ) -> T | None:
+        """One Bot API call with retries for transient failures; permanent ones logged once
+        (and added to ``refused``, for callers that must tell them from transient ones). An edit
+        that changes nothing ("message is not modified") is no failure: quiet, not logged."""
         delay = BACKOFF_BASE
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
@@ -451,11 +465,16 @@ class TelegramChannel:
                 logger.warning("%s to chat %s: still rate limited, giving up: %s", what, chat_id, exc)
                 return None
             except Forbidden as exc:
+                if refused is not None:
+                    refused.append(exc)
                 self._permanent(what, chat_id, exc)
                 await self._chat_gone(chat_id)
                 return None
             except BadRequest as exc:
-                self._permanent(what, chat_id, exc)
+                if refused is not None:
+                    refused.append(exc)
+                if NOT_MODIFIED not in exc.message.lower():
+                    self._permanent(what, chat_id, exc)
                 return None
             except TimedOut as exc:
                 if not _not_sent(exc):
@@ -516,6 +535,7 @@ class TelegramChannel:
             else:
                 pieces = chunks(reply.text)
                 message = None
+                last: Message | None = None
                 for i, piece in enumerate(pieces):
                     message = await self._call(
                         "sendMessage",
@@ -530,6 +550,9 @@ class TelegramChannel:
                             message_thread_id=thread_id,
                         ),
                     )
+                    last = message if i == len(pieces) - 1 else None
+                if reply.live and last is not None:  # keep this message up to date
+                    await self._start_live(reply.live, chat_id, last.message_id)
             if message is not None:
                 sent.append(message)
         return sent
@@ -557,7 +580,7 @@ class TelegramChannel:
             poll_id = message.poll.id
             saved = self._poll_saving[poll_id] = asyncio.get_running_loop().create_future()
             try:
-                await self.off_loop(self.engine.poll_sent, str(chat_id), spec.position, poll_id)
+                await self.off_loop(self.engine.poll_sent, str(chat_id), spec.position, poll_id, thread_id)
             finally:
                 saved.set_result(None)
                 del self._poll_saving[poll_id]
@@ -765,6 +788,14 @@ class TelegramChannel:
             return done is not None
         if markup.plain_length(reply.text) > CHUNK_LIMIT:
             return False
+        refused: list[TelegramError] = []
+        return await self._edit_text(chat_id, message_id, reply, refused) or _not_modified(refused)
+
+    async def _edit_text(
+        self, chat_id: int, message_id: int, reply: Reply, refused: list[TelegramError]
+    ) -> bool:
+        """Replace a message's text and buttons; False if it failed (refusals in ``refused``)."""
+        bot = self._bot()
         done = await self._call(
             "editMessageText",
             chat_id,
@@ -773,11 +804,69 @@ class TelegramChannel:
                 chat_id,
                 message_id,
                 parse_mode=ParseMode.HTML,
-                reply_markup=markup_,
+                reply_markup=keyboard(reply.choices),
                 link_preview_options=NO_PREVIEW,
             ),
+            refused,
         )
         return done is not None
+
+    # -- trainers' live views -----------------------------------------------------------------
+    async def _start_live(self, token: str, chat_id: int, message_id: int) -> None:
+        """A reply asked to be kept up to date: register the sent message, then keep asking."""
+        try:
+            started = await self.off_loop(self.engine.live_view_started, token, str(chat_id), message_id)
+        except Exception:  # the message was sent; only its updates are lost
+            logger.exception("could not start a live view")
+            return
+        if started is None:
+            return
+        key, replaced = started
+        for update in replaced:  # the session's earlier live message: its last state, once
+            await self._show_live(update)
+        self._keep_live(key)
+
+    def _keep_live(self, key: str) -> None:
+        if key in self._live_tasks:
+            return  # already ticking: each tick asks the engine which message is live
+        task = asyncio.get_running_loop().create_task(self._live_loop(key))
+        self._live_tasks[key] = task
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+        task.add_done_callback(lambda _: self._live_tasks.pop(key, None))
+
+    async def _live_loop(self, key: str) -> None:
+        """Every ``live_view_seconds``: ask the engine, edit when it says what changed, stop
+        when it says the view ended."""
+        while True:
+            await asyncio.sleep(self.settings.live_view_seconds)
+            try:
+                update = await self.off_loop(self.engine.live_view, key)
+                self.live_ticks += 1
+                if update is None or await self._show_live(update):
+                    return
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a locked database: try again at the next tick
+                logger.exception("live view tick failed; retrying")
+
+    async def _show_live(self, update: LiveUpdate) -> bool:
+        """Edit a live message as the engine says; True when its view is over (its last state
+        is shown, or the message can't be edited any more)."""
+        if update.reply is None and not update.done:
+            return False  # nothing changed: no edit, nothing to note
+        chat_id = int(update.chat_id)
+        refused: list[TelegramError] = []
+        if update.reply is not None and not await self._edit_text(
+            chat_id, update.message_id, update.reply, refused
+        ):
+            if not refused:
+                return False  # a network failure: the engine offers the same again next tick
+            if not _not_modified(refused):
+                await self.off_loop(self.engine.live_view_failed, update.key, update.message_id)
+                return True
+        await self.off_loop(self.engine.live_view_shown, update)
+        return update.done
 
     async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.inline_query
@@ -825,9 +914,8 @@ class TelegramChannel:
             await self.send(change.chat.id, replies)
 
     async def _chat_gone(self, chat_id: int) -> None:
-        """Stop everything for a chat the bot can no longer write to: its game and timers."""
-        if chat_id >= 0 and not self._game_timers.get(str(chat_id)):
-            return  # a private chat without a game: nothing to stop
+        """Stop everything for a chat the bot can no longer write to: its game and timers, its
+        trainer's live views (their loops then end at their next tick)."""
         timers = list(self._game_timers.pop(str(chat_id), set()))
         kind = ChatType.PRIVATE if chat_id > 0 else ChatType.SUPERGROUP
         incoming = Incoming(user_id=str(chat_id), chat_id=str(chat_id), chat_type=kind, event=BOT_REMOVED)
@@ -969,6 +1057,11 @@ class TelegramChannel:
 def _where(chat_id: int) -> str:
     """A chat as logs name it: never its id (a private chat's id is the user's id)."""
     return "a group" if chat_id < 0 else "a private chat"
+
+
+def _not_modified(refused: Sequence[TelegramError]) -> bool:
+    """Telegram refused an edit only because the message already shows exactly that."""
+    return bool(refused) and all(NOT_MODIFIED in exc.message.lower() for exc in refused)
 
 
 def _link_button(label: str, url: str) -> InlineKeyboardMarkup | None:
