@@ -117,7 +117,12 @@ class Engine:
         self.quiz = QuizFlow(tools)
         self.sessions = TrainerSessions(tools, self.quiz)
         self.live = LiveViews(store, self.sessions, self.settings.live_view_max_seconds)
-        self.admin = AdminCommands(self)
+        self.admin = AdminCommands(
+            tools,
+            admin_ids=self.settings.admin_ids,
+            retention_days=self.settings.retention_days,
+            best_guess=self.best_guess,
+        )
 
     # -- language ---------------------------------------------------------------------------
     def detect(self, text: str, incoming: Incoming, prefs: UserPrefs | None = None) -> tuple[str, bool]:
