@@ -423,3 +423,20 @@ async def test_play_in_a_group_link_starts_the_live_game(kb: KnowledgeBase, tmp_
         started = await bot.say(ANA, "/start@CyberHygieneTestBot quiz_basics", chat_id=group)
         assert any(c.method == "sendPoll" for c in started)
         await bot.say(ANA, "/stopquiz", chat_id=group)
+
+
+async def test_replies_to_buttons_stay_in_the_forum_topic(kb: KnowledgeBase, tmp_path: Path) -> None:
+    async with running_bot(kb, tmp_path, group_quiz_seconds=30) as bot:
+        welcome = await bot.say(ANA, "/start", chat_id=FORUM, message_thread_id=TOPIC, chat_title="Taller")
+        assert welcome and all(c.params.get("message_thread_id") == TOPIC for c in welcome)
+        menu = await tap(bot, ANA, welcome[-1], payloads.MENU)
+        assert menu and all(c.params.get("message_thread_id") == TOPIC for c in menu), "a new message"
+        group = await tap(bot, ANA, menu[-1], payloads.GROUP)
+        listing = await tap(bot, ANA, welcome[-1], payloads.QUIZ_LIST)
+        started = await tap(bot, ANA, listing[-1], payloads.QUIZ_START)
+        replies = [*group, *listing, *started]
+        assert any(c.method == "sendPoll" for c in started)
+        assert all(
+            c.params.get("message_thread_id") == TOPIC for c in replies if c.method != "editMessageText"
+        )
+        await bot.say(ANA, "/stopquiz", chat_id=FORUM, message_thread_id=TOPIC)
