@@ -464,8 +464,9 @@ class TrainerSessions:
             Reply("", lang, attachment=Attachment("photo", f"results-{info.code}.png", chart, caption)),
         ]
 
-    def chart(self, info: SessionInfo, quiz: Quiz, st: SessionStats, lang: str) -> bytes:
-        """% right per question, hardest on top, on a 0-100 axis (see :mod:`charts`)."""
+    def chart(self, info: SessionInfo, quiz: Quiz, st: SessionStats, lang: str, fmt: str = "png") -> bytes:
+        """% right per question, hardest on top, on a 0-100 axis (see :mod:`charts`); ``fmt``
+        ``svg`` keeps its text readable (tests)."""
         labels = [
             self._t(
                 "session_chart_label", lang, n=i + 1, question=_short(quiz.questions[i].question[lang], 42)
@@ -479,6 +480,7 @@ class TrainerSessions:
             title=_short(title, 70),
             subtitle=self._t("session_chart_subtitle", lang, n=st.completed),
             xlabel=self._t("session_chart_axis", lang),
+            fmt=fmt,
         )
 
     # -- exports -----------------------------------------------------------------------------

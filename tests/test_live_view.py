@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from cyberhygiene import payloads
@@ -129,3 +130,37 @@ def test_wrong_pins_are_stored_and_expire(kb: KnowledgeBase, db_path: str) -> No
     assert store.pin_failures_since("h", 0) == 0 and store.pin_failures_since("old", 0) == 0
     assert store.pin_failures_since("g", 0) == PIN_TRIES
     store.close()
+
+
+def test_the_results_chart_says_what_it_shows(kb: KnowledgeBase, store: Store) -> None:
+    """Review item 9: a title with the session and quiz, n, the question text, a 0-100 % axis,
+    and a 0 % bar that is still a bar (read from the chart drawn as SVG, text kept as text)."""
+    from tests.test_quiz import play
+
+    engine = new_engine(kb, store)
+    quiz = kb.quizzes["basics"]
+    code, pin, _ = create(engine)
+    right = [q.answer for q in quiz.questions]
+    wrong = [(q.answer + 1) % len(q.options["es"]) for q in quiz.questions]
+    for user, picks in (("t1", [*right[:-1], wrong[-1]]), ("t2", wrong)):
+        intro = engine.handle(Incoming(user, text=pin, first_name=user, language_code="es"))
+        (start,) = [
+            c for r in intro for c in r.choices if c.payload.startswith(f"1:{payloads.SESSION_JOIN}:")
+        ]
+        play(engine, user, engine.handle(Incoming(user, payload=start.payload)), picks)
+    info = store.get_session(code)
+    assert info is not None
+    stats = engine.sessions.stats(info)
+    assert stats.completed == 2 and stats.per_question[0] == (len(quiz.questions) - 1, 0.0)
+    svg = engine.sessions.chart(info, quiz, stats, "es", fmt="svg").decode("utf-8")
+    assert f"Taller · {quiz.title['es']}" in svg
+    assert "2 intentos completos" in svg and "respuestas correctas" in svg
+    hardest = quiz.questions[-1].question["es"]
+    assert f"P{len(quiz.questions)} {hardest[:30]}" in svg, "hardest first, with its text"
+    for tick in ("0%", "25%", "50%", "75%", "100%"):
+        assert f">{tick}<" in svg
+    red = re.findall(r'<path d="([^"]+)"[^>]*style="fill: #c0392b"', svg)
+    widths = [max(xs) - min(xs) for d in red for xs in [[float(x) for x in re.findall(r"[ML] ([\d.]+)", d)]]]
+    assert widths and min(widths) > 1, "the 0 % bar is drawn (a red sliver), not an empty outline"
+    png = engine.sessions.chart(info, quiz, stats, "es")
+    assert png.startswith(b"\x89PNG")
