@@ -140,7 +140,7 @@ async def running_bot(
         )
         fake.deliver_to_webhook = True
     else:
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await channel.start_polling(timeout=1)  # as `serve` does, with a shorter long poll
     try:
         yield Running(fake, channel, engine, store, settings)
     finally:

@@ -125,6 +125,15 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 TYPING_AFTER = 0.3  # seconds the engine may take before the chat shows "typing…"
 TOAST_LIMIT = 200  # answerCallbackQuery text
 ADMIN_CACHE_SECONDS = 60.0
+# The update types the handlers below use, and only those: Telegram keeps the rest (edited
+# messages, channel posts, chat_member…) from us, so they are never fetched nor journaled.
+ALLOWED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.INLINE_QUERY,
+    Update.POLL_ANSWER,
+    Update.MY_CHAT_MEMBER,
+)
 NOT_MODIFIED = "message is not modified"  # Telegram's answer to an edit that changes nothing
 
 
@@ -983,14 +992,7 @@ class TelegramChannel:
                 server = await self.start_webhook(webhook_url, listen, port, secret)
                 logger.info("webhook server listening on %s:%d", listen, port)
             else:
-                assert app.updater is not None
-                await app.updater.start_polling(
-                    poll_interval=0.0,
-                    timeout=LONG_POLL,
-                    allowed_updates=Update.ALL_TYPES,
-                    error_callback=self.on_polling_error,
-                )
-                self._polling_since = time.monotonic()
+                await self.start_polling()
                 logger.info("long polling started")
             await self.stop_requested.wait()
         finally:
@@ -1004,6 +1006,18 @@ class TelegramChannel:
             await self._post_stop(app)
             await app.shutdown()
         return self.exit_code
+
+    async def start_polling(self, timeout: int = LONG_POLL) -> None:
+        """Fetch updates with getUpdates (``timeout``: seconds each call waits for news)."""
+        app = self.application
+        assert app is not None and app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0.0,
+            timeout=timeout,
+            allowed_updates=list(ALLOWED_UPDATES),
+            error_callback=self.on_polling_error,
+        )
+        self._polling_since = time.monotonic()
 
     def on_polling_error(self, exc: TelegramError) -> None:
         """Errors while fetching updates. A 409 Conflict means another instance polls with this
@@ -1035,7 +1049,7 @@ class TelegramChannel:
         assert app is not None
         server = webhook.make_server(webhook_path(url), self.accept_webhook_update, secret)
         server.listen(port, listen)
-        await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        await app.bot.set_webhook(url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES))
         return server
 
     async def accept_webhook_update(self, data: dict[str, Any]) -> None:
