@@ -281,7 +281,7 @@ class TrainerSessions:
         or :data:`LIVE_STOPPED` (its last state). Names are first names (else @username), the
         ones trainees were told are shared with the trainer."""
         quiz = self.kb.quizzes[info.quiz_id]
-        if kind == "created":
+        if kind == "created" and state != LIVE_CLOSED:  # closed: no more PIN or how-to to show
             head = self._t(
                 "session_created",
                 lang,

@@ -87,6 +87,7 @@ async def test_live_view_counts_rise_then_stop_when_the_session_closes(
         assert "cerrada" in text_of(closed)
         final = await edit_saying(bot, live, "2 se unieron, 1 terminaron", "cifras finales")
         assert payloads.SESSION_CLOSE not in kinds(final), "no Close button on a closed session"
+        assert f"<b>{info.pin}</b>" in first and info.pin not in final.params["text"], "no PIN once closed"
         await until(lambda: bot.store.live_view(info.code) is None and not bot.channel._live_tasks)
         edits = len(live_edits(bot, live))
         await play_to_end(bot, LUIS, luis, right)  # finishing now changes the counts…

@@ -856,8 +856,8 @@ class TelegramChannel:
                     return
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a locked database: try again at the next tick
-                logger.exception("live view tick failed; retrying")
+            except Exception as exc:  # a locked database: try again at the next tick
+                logger.warning("live view update failed (%s: %s); retrying", type(exc).__name__, exc)
 
     async def _show_live(self, update: LiveUpdate) -> bool:
         """Edit a live message as the engine says; True when its view is over (its last state
