@@ -126,7 +126,7 @@ async def running_bot(
     )
     store = open_store(settings.database_path, settings.db_busy_timeout)
     engine = Engine(kb, store, settings)
-    channel = TelegramChannel(engine, settings)
+    channel = TelegramChannel(engine, settings, store)
     app = channel.build()
     await app.initialize()
     await channel._post_init(app)

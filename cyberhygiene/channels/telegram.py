@@ -78,7 +78,7 @@ from ..engine import Engine
 from ..intake import Intake
 from ..logsafety import register_secret
 from ..messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, LiveUpdate, PollAnswer, Reply
-from ..store import UserPrefs
+from ..store import Store, UserPrefs
 from . import webhook
 
 logger = logging.getLogger(__name__)
@@ -301,7 +301,9 @@ def _cut_line(line: str, limit: int) -> list[str]:
 class TelegramChannel:
     """Builds the Application and translates between Telegram and the engine."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, store: Store) -> None:
+        """``store``: where the intake journal lives (the bot's database); the channel reaches
+        the engine only through its public entry points, never its store."""
         self.engine = engine
         self.settings = settings
         self._permanent_failures: set[str] = set()
@@ -311,7 +313,7 @@ class TelegramChannel:
         self._live_tasks: dict[str, asyncio.Task[None]] = {}  # trainers' live views, by key
         self.live_ticks = 0  # how many times live views asked the engine (tests watch it)
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
-        self.intake = Intake(engine.store)
+        self.intake = Intake(store)
         self.exit_code = 0
         self.stop_requested = asyncio.Event()
         self._polling_since: float | None = None
@@ -1091,8 +1093,10 @@ def webhook_path(url: str) -> str:
     return urllib.parse.urlparse(url).path.lstrip("/")
 
 
-def run_bot(engine: Engine, settings: Settings, *, webhook_url: str | None, listen: str, port: int) -> int:
+def run_bot(
+    engine: Engine, settings: Settings, store: Store, *, webhook_url: str | None, listen: str, port: int
+) -> int:
     """Run until SIGINT/SIGTERM: polling by default, a webhook server with ``webhook_url``.
     Returns the exit code: 0 after a stop signal, 1 when another instance holds the token."""
-    channel = TelegramChannel(engine, settings)
+    channel = TelegramChannel(engine, settings, store)
     return asyncio.run(channel.serve(webhook_url=webhook_url, listen=listen, port=port))
