@@ -129,6 +129,12 @@ def test_wrong_pins_are_stored_and_expire(kb: KnowledgeBase, db_path: str) -> No
     engine.handle(Incoming("new", text=wrong))
     assert store.pin_failures_since("h", 0) == 0 and store.pin_failures_since("old", 0) == 0
     assert store.pin_failures_since("g", 0) == PIN_TRIES
+    # /forget doesn't reset the throttle (the privacy answer says so): the rows just expire
+    engine.handle(Incoming("g", payload=payloads.make(payloads.FORGET, "y")))
+    assert store.user_footprint("g") == PIN_TRIES
+    assert "Too many PINs" in engine.handle(Incoming("g", text=pin))[0].plain()
+    privacy = kb.answers["bot_privacy"].more
+    assert privacy is not None and "/forget doesn't erase this" in privacy["en"]
     store.close()
 
 
