@@ -171,3 +171,23 @@ async def test_pin_guessing_stays_throttled_after_a_restart(kb: KnowledgeBase, t
             assert "shared with the trainer" in text_of(await bot.say(ZOE, info.pin))
     finally:
         await fake.stop()
+
+
+async def test_live_view_stops_after_its_maximum_time(kb: KnowledgeBase, tmp_path: Path) -> None:
+    async with running_bot(kb, tmp_path, live_view_seconds=TICK, live_view_max_seconds=1.0) as bot:
+        created = await bot.say(TRAINER, "/newsession basics")
+        live = created[0].result["message_id"]
+        ((info, _, _),) = bot.store.sessions_of(str(TRAINER))
+        assert info.pin is not None
+        last = await edit_saying(bot, live, "0 joined, 0 finished", "stopped updating")
+        assert "updates itself" not in last.params["text"]
+        assert kinds(last)[-1] == payloads.SESSION_CLOSE, "the session itself stays open"
+        await until(lambda: bot.store.live_view(info.code) is None and not bot.channel._live_tasks)
+        edits = len(live_edits(bot, live))
+        await join(bot, ANA, info.pin, "Ana")
+        await bot.fake.wait_idle(quiet=4 * TICK)
+        assert len(live_edits(bot, live)) == edits
+        # /sessions starts a fresh live view on a new card
+        cards = [c for c in await bot.say(TRAINER, "/sessions") if c.method == "sendMessage"]
+        assert "1 joined, 0 finished" in cards[0].params["text"]
+        await edit_saying(bot, cards[0].result["message_id"], "1 joined, 0 finished", "stopped updating")

@@ -847,37 +847,39 @@ class TelegramChannel:
         task.add_done_callback(lambda _: self._live_tasks.pop(key, None))
 
     async def _live_loop(self, key: str) -> None:
-        """Every ``live_view_seconds``: ask the engine, edit when it says what changed, stop
-        when it says the view ended."""
+        """Every ``live_view_seconds``: ask the engine, edit when it says what changed; stop
+        once it says there is no view (any more). Ending a view is the engine's decision, so
+        the loop only stops on that answer: a view that moved to a newer message meanwhile
+        keeps its loop."""
         while True:
             await asyncio.sleep(self.settings.live_view_seconds)
             try:
                 update = await self.off_loop(self.engine.live_view, key)
                 self.live_ticks += 1
-                if update is None or await self._show_live(update):
+                if update is None:
                     return
+                await self._show_live(update)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a locked database: try again at the next tick
                 logger.warning("live view update failed (%s: %s); retrying", type(exc).__name__, exc)
 
-    async def _show_live(self, update: LiveUpdate) -> bool:
-        """Edit a live message as the engine says; True when its view is over (its last state
-        is shown, or the message can't be edited any more)."""
+    async def _show_live(self, update: LiveUpdate) -> None:
+        """Edit a live message as the engine says, and tell the engine how it went: shown (or
+        already showing exactly that), or refused for good (deleted message, chat gone). After
+        a network failure nothing is noted: the engine offers the same again next tick."""
         if update.reply is None and not update.done:
-            return False  # nothing changed: no edit, nothing to note
-        chat_id = int(update.chat_id)
+            return  # nothing changed: no edit, nothing to note
         refused: list[TelegramError] = []
         if update.reply is not None and not await self._edit_text(
-            chat_id, update.message_id, update.reply, refused
+            int(update.chat_id), update.message_id, update.reply, refused
         ):
             if not refused:
-                return False  # a network failure: the engine offers the same again next tick
+                return
             if not _not_modified(refused):
                 await self.off_loop(self.engine.live_view_failed, update.key, update.message_id)
-                return True
+                return
         await self.off_loop(self.engine.live_view_shown, update)
-        return update.done
 
     async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.inline_query
