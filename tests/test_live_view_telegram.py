@@ -37,7 +37,8 @@ async def edit_saying(bot: Running, message_id: int, *needles: str) -> Call:
 
     def match(c: Call) -> bool:
         text = str(c.params.get("text", ""))
-        return c.params.get("message_id") == message_id and all(n in text for n in needles)
+        same = c.params.get("chat_id") == TRAINER and c.params.get("message_id") == message_id
+        return same and all(n in text for n in needles)
 
     return (await bot.fake.wait_for("editMessageText", match, ok=True, timeout=30))[-1]
 
