@@ -8,13 +8,11 @@ questions that were stored without any id.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Collection
 
 from . import charts, insights, markup
 from .messages import Attachment, Incoming, Reply
-
-if TYPE_CHECKING:
-    from .engine import Engine
+from .toolkit import Toolkit
 
 COMMANDS = frozenset({"stats", "unmatched"})
 STATS_DAYS = 30
@@ -23,21 +21,36 @@ EXAMPLE_MAX = 120
 
 
 class AdminCommands:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    """Gets the narrow things it uses (like quizzes and sessions), never the engine itself:
+    the store and UI strings (``tools``), who the maintainers are, the retention period, and
+    the matcher's best guess for an unanswered question."""
+
+    def __init__(
+        self,
+        tools: Toolkit,
+        *,
+        admin_ids: Collection[str],
+        retention_days: int,
+        best_guess: Callable[[str, str], tuple[str | None, float]],
+    ) -> None:
+        self.tools = tools
+        self.admin_ids = frozenset(admin_ids)
+        self.retention_days = retention_days
+        self.best_guess = best_guess
 
     def allowed(self, incoming: Incoming) -> bool:
-        return not incoming.in_group and incoming.user_id in self.engine.settings.admin_ids
+        return not incoming.in_group and incoming.user_id in self.admin_ids
 
     def on_command(self, command: str, lang: str) -> list[Reply]:
         return self.stats(lang) if command == "stats" else self.unmatched(lang)
 
     def _t(self, key: str, lang: str, **values: object) -> str:
-        return self.engine.text(key, lang, **values)
+        return self.tools.text(key, lang, **values)
 
     def stats(self, lang: str) -> list[Reply]:
-        e = self.engine
-        s = insights.usage_summary(e.store, since_days=STATS_DAYS, retention_days=e.settings.retention_days)
+        s = insights.usage_summary(
+            self.tools.store, since_days=STATS_DAYS, retention_days=self.retention_days
+        )
         m = s["messages"]
         quizzes = s["quizzes"].values()
         finished = sum(q["finished"] for q in quizzes)
@@ -91,13 +104,14 @@ class AdminCommands:
         ]
 
     def _title(self, intent_id: str, lang: str) -> str:
-        answer = self.engine.kb.answers.get(intent_id)
+        answer = self.tools.kb.answers.get(intent_id)
         return answer.title[lang] if answer else intent_id
 
     def unmatched(self, lang: str) -> list[Reply]:
-        e = self.engine
-        days = e.settings.retention_days
-        groups = insights.unmatched(e.store, retention_days=days, limit=UNMATCHED_GROUPS, guess=e.best_guess)
+        days = self.retention_days
+        groups = insights.unmatched(
+            self.tools.store, retention_days=days, limit=UNMATCHED_GROUPS, guess=self.best_guess
+        )
         if not groups:
             return [Reply(self._t("admin_unmatched_empty", lang, days=days), lang)]
         lines = [self._t("admin_unmatched_header", lang, days=days, groups=len(groups))]

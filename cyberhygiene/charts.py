@@ -29,7 +29,9 @@ def _literal(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-def _png(fig: Any) -> bytes:
+def _png(fig: Any, fmt: str = "png") -> bytes:
+    """The figure as PNG bytes (``fmt="svg"``: as SVG with its text kept as text, which is how
+    tests read what a chart says)."""
     plt = _pyplot()
     buf = io.BytesIO()
     try:
@@ -37,7 +39,8 @@ def _png(fig: Any) -> bytes:
             # user text (a session title, a name) may hold characters the font lacks: they
             # are drawn as boxes, which is no reason to fail the chart
             warnings.filterwarnings("ignore", message="Glyph .* missing from")
-            fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
+            with plt.rc_context({"svg.fonttype": "none"}):
+                fig.savefig(buf, format=fmt, dpi=DPI, bbox_inches="tight")
     finally:
         plt.close(fig)
     return buf.getvalue()
@@ -180,6 +183,7 @@ def percent_bars_png(
     title: str,
     subtitle: str,
     xlabel: str,
+    fmt: str = "png",
 ) -> bytes:
     """Horizontal bars on a fixed 0-100 % axis, first label on top, the value on every bar.
 
@@ -213,4 +217,4 @@ def percent_bars_png(
     ax.set_xlabel(_literal(xlabel), fontsize=FONT)
     ax.set_title(_literal(f"{title}\n{subtitle}"), fontsize=FONT + 3, weight="bold", loc="left")
     ax.spines[["top", "right"]].set_visible(False)
-    return _png(fig)
+    return _png(fig, fmt)

@@ -399,6 +399,7 @@ def cmd_telegram(args: argparse.Namespace, settings: Settings) -> int:
         return run_bot(
             engine,
             settings,
+            engine.store,  # the intake journal shares the bot's database
             webhook_url=getattr(args, "webhook_url", None) or settings.webhook_url,
             listen=getattr(args, "listen", None) or settings.webhook_listen,
             port=getattr(args, "port", None) or settings.webhook_port,

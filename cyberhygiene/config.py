@@ -86,6 +86,10 @@ class Settings:
     model_dir: Path = DEFAULT_MODEL_DIR
     # Live group quizzes: seconds each native quiz poll stays open.
     group_quiz_seconds: int = 30
+    # Trainers' live views: a session message is edited at most every `live_view_seconds` (only
+    # when what it shows changed), and stops updating after `live_view_max_seconds`.
+    live_view_seconds: float = 5.0
+    live_view_max_seconds: float = 3 * 3600.0
     # Per-user flood protection: at most `flood_messages` typed messages and `flood_presses`
     # button presses in `flood_window` seconds (a quick quiz taker presses two buttons a question).
     flood_messages: int = 12
@@ -220,6 +224,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             lang_pinned_confidence=_float(env, "LANG_PINNED_CONFIDENCE", defaults.lang_pinned_confidence),
         ),
         group_quiz_seconds=_int(env, "GROUP_QUIZ_SECONDS", 30, minimum=5),
+        live_view_seconds=max(1.0, _float(env, "LIVE_VIEW_SECONDS", 5.0)),
+        live_view_max_seconds=_float(env, "LIVE_VIEW_MAX_SECONDS", 3 * 3600.0),
         flood_messages=_int(env, "FLOOD_MESSAGES", 12, minimum=1),
         flood_presses=_int(env, "FLOOD_PRESSES", 40, minimum=1),
         flood_window=_float(env, "FLOOD_WINDOW_SECONDS", 20.0),

@@ -22,8 +22,9 @@ from .checker import ScamChecker, report_countries
 from .config import DEFAULT_CONTENT_DIR, Settings
 from .knowledge import COUNTRIES, LANGS, Answer, KnowledgeBase
 from .language import LanguageModel
+from .live import LiveViews
 from .matcher import Match, Matcher
-from .messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, InlineResult, Reply
+from .messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, InlineResult, LiveUpdate, Reply
 from .normalize import Lexicon, fold
 from .quiz import QuizFlow
 from .rendering import answer_markup as render_answer
@@ -142,7 +143,13 @@ class Engine:
         )
         self.quiz = QuizFlow(tools)
         self.sessions = TrainerSessions(tools, self.quiz)
-        self.admin = AdminCommands(self)
+        self.live = LiveViews(store, self.sessions, self.settings.live_view_max_seconds)
+        self.admin = AdminCommands(
+            tools,
+            admin_ids=self.settings.admin_ids,
+            retention_days=self.settings.retention_days,
+            best_guess=self.best_guess,
+        )
 
     # -- language ---------------------------------------------------------------------------
     def detect(self, text: str, incoming: Incoming, prefs: UserPrefs | None = None) -> tuple[str, bool]:
@@ -434,6 +441,7 @@ class Engine:
             return [Reply(self.text("group_welcome", lang), lang, (quiz,))]
         if incoming.event == BOT_REMOVED:
             self.quiz.chat_gone(incoming.chat)
+            self.live.chat_gone(incoming.chat)
         return []
 
     # -- commands ---------------------------------------------------------------------------
@@ -556,9 +564,10 @@ class Engine:
         return self.stale(lang)  # pragma: no cover - every parsed kind is handled above
 
     # -- scheduled work (channels call these; nothing here waits or sleeps) ------------------
-    def poll_sent(self, chat_id: str, position: int, poll_id: str) -> None:
-        """A channel sent a live game's poll: remember its id, so votes can be scored."""
-        self.quiz.poll_sent(chat_id, position, poll_id)
+    def poll_sent(self, chat_id: str, position: int, poll_id: str, thread_id: int | None = None) -> None:
+        """A channel sent a live game's poll (into forum topic ``thread_id``): remember its id, so
+        votes can be scored, and its topic, so the game stays there after a restart."""
+        self.quiz.poll_sent(chat_id, position, poll_id, thread_id)
 
     def poll_time_up(self, chat_id: str, position: int) -> list[Reply]:
         """A live game's question ``position`` timed out: the next poll, or the leaderboard."""
@@ -574,9 +583,35 @@ class Engine:
         lang = game.lang if game.lang in LANGS else "en"
         return [Reply(self.text("group_quiz_failed", lang), lang)]
 
-    def games_to_resume(self) -> list[tuple[str, int]]:
-        """``(chat_id, position)`` of live games a restarted channel must time again."""
+    def games_to_resume(self) -> list[tuple[str, int, int | None]]:
+        """``(chat_id, position, thread_id)`` of live games a restarted channel must time again
+        (``thread_id``: the forum topic the game plays in, or None)."""
         return self.quiz.active_group_games()
+
+    def live_view_started(
+        self, token: str, chat_id: str, message_id: int
+    ) -> tuple[str, list[LiveUpdate]] | None:
+        """A channel sent a reply with ``live`` = ``token`` as ``message_id``: keep it up to date.
+        Returns the key to pass to :meth:`live_view`, and the last state to show once on the
+        earlier live message it replaces, if any; None when there is nothing to keep live."""
+        return self.live.started(token, chat_id, message_id)
+
+    def live_view(self, key: str) -> LiveUpdate | None:
+        """What a live message should show now (``reply`` None: unchanged, don't edit); None when
+        the view has ended: stop asking. See :mod:`cyberhygiene.live`."""
+        return self.live.tick(key)
+
+    def live_view_shown(self, update: LiveUpdate) -> None:
+        """The channel showed ``update`` (an edit, or Telegram said nothing changed)."""
+        self.live.shown(update)
+
+    def live_view_failed(self, key: str, message_id: int) -> None:
+        """The live message can't be edited any more (deleted, or the chat is gone)."""
+        self.live.failed(key, message_id)
+
+    def live_views_to_resume(self) -> list[str]:
+        """Keys of the live views a restarted channel must keep asking about."""
+        return self.live.to_resume()
 
     def purge(self) -> int:
         """Apply the retention period; the number of records deleted."""

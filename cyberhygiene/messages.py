@@ -53,12 +53,31 @@ class Reply:
     edit: bool = False
     # A short notice about the button just pressed (a Telegram "toast"), not a message.
     toast: bool = False
+    # Keep this message up to date (a trainer's live view): a channel that can edit messages
+    # hands this token and the sent message's id to ``Engine.live_view_started`` and then asks
+    # ``Engine.live_view`` every few seconds what the message should show.
+    live: str = ""
 
     def html(self) -> str:
         return markup.to_html(self.text)
 
     def plain(self) -> str:
         return markup.to_plain(self.text)
+
+
+@dataclass(frozen=True)
+class LiveUpdate:
+    """What a live message should show now (``Engine.live_view``).
+
+    ``reply`` is None when nothing changed since it was last shown (no edit). ``done``: this is
+    the message's last state (the session closed, or the view ran its maximum time); once it is
+    shown, the view ends. ``key`` identifies the view in further calls."""
+
+    key: str
+    chat_id: str
+    message_id: int
+    reply: Reply | None
+    done: bool = False
 
 
 @dataclass(frozen=True)

@@ -309,11 +309,12 @@ class QuizFlow:
         )
         return Reply(markup.escape(question), lang, poll=spec)
 
-    def poll_sent(self, chat_id: str, position: int, poll_id: str) -> None:
-        """The channel sent the poll for ``position``; remember its id to score votes."""
+    def poll_sent(self, chat_id: str, position: int, poll_id: str, thread_id: int | None = None) -> None:
+        """The channel sent the poll for ``position`` (into forum topic ``thread_id``); remember
+        its id to score votes, and the topic so a restarted channel goes on there."""
         game = self.store.group_game(chat_id)
         if game is not None:
-            self.store.set_group_poll(chat_id, position, poll_id)
+            self.store.set_group_poll(chat_id, position, poll_id, thread_id)
 
     def group_vote(self, incoming: Incoming) -> list[Reply]:
         vote = incoming.poll_answer
@@ -381,6 +382,7 @@ class QuizFlow:
         if self.store.group_game(chat_id) is not None:
             self.store.end_group_game(chat_id)
 
-    def active_group_games(self) -> list[tuple[str, int]]:
-        """(chat_id, position) of games in progress, so a restarted channel can resume them."""
+    def active_group_games(self) -> list[tuple[str, int, int | None]]:
+        """(chat_id, position, thread_id) of games in progress, so a restarted channel can
+        resume them in their forum topic."""
         return self.store.group_games_in_progress()

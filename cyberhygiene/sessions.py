@@ -8,9 +8,11 @@ count); retakes are shown separately.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
-from collections import defaultdict, deque
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -31,7 +33,13 @@ LIST_MAX = 10  # sessions shown by /sessions and the pickers, newest first
 SUGGEST_SCORE = 60.0  # rapidfuzz WRatio a mistyped quiz id must reach to be suggested
 PENDING_TITLE_SECONDS = 600.0
 PIN_TRIES = 5  # wrong PINs a user may send per window before being told to wait
-PIN_WINDOW = 600.0
+PIN_WINDOW = 600.0  # seconds; wrong PINs are stored (user id and time) this long, then deleted
+LIVE_NAMES = 10  # a live view names the last trainees to join, then "and N more"
+LIVE_NAME_CHARS = 30
+# What a live view's message says at its end: still updating, the session closed, or it stopped
+# (ran its maximum time, or a newer message of the same session took over).
+LIVE_UPDATING, LIVE_CLOSED, LIVE_STOPPED = "updating", "closed", "stopped"
+LIVE_KINDS = ("created", "card")  # the message made by /newsession, or a /sessions card
 PIN_RE = re.compile(r"^\d{6}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9]{12}$")  # the shape of Store.create_session's codes
 
@@ -130,15 +138,22 @@ def compute_stats(
     )
 
 
+def view_digest(reply: Reply) -> str:
+    """A short fingerprint of what a message shows (its text and buttons)."""
+    parts = [reply.text, *(f"{c.label}\x00{c.payload}\x00{c.url}" for c in reply.choices)]
+    return hashlib.sha256("\x01".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
 class TrainerSessions:
-    def __init__(self, tools: Toolkit, quiz: QuizFlow) -> None:
+    def __init__(self, tools: Toolkit, quiz: QuizFlow, wall_clock: Callable[[], float] = time.time) -> None:
         self.tools = tools
         self.quiz = quiz  # a trainee's session attempt is a quiz like any other
         self.kb = tools.kb
         self.store = tools.store
         self._clock = tools.clock
+        # Wrong PINs are stored in SQLite with Unix times (a restart keeps the throttle).
+        self._wall_clock = wall_clock
         self._lock = threading.Lock()  # the engine may run in several worker threads
-        self._pin_failures: dict[str, deque[float]] = defaultdict(deque)
         # A title typed with a mistyped quiz id ("/newsession basic Room 4"), kept for the
         # "did you mean" button that follows; memory only, so a restart just loses the title.
         self._pending_titles: dict[str, tuple[str, float]] = {}
@@ -249,21 +264,58 @@ class TrainerSessions:
         info = self.store.create_session(incoming.user_id, quiz_id, title)
         self.store.count("session_created")
         link = self.link(info.code)
-        text = self._t(
-            "session_created",
-            lang,
-            heading=self._heading(info, quiz, lang),
-            link=markup.escape(link),
-            code=info.code,
-            pin=info.pin or "",
-        )
         photo = Attachment(
             "photo",
             f"session-{info.code}.png",
             qr_png(link),
             self._t("session_qr_caption", lang, title=markup.escape(title), pin=info.pin or ""),
         )
-        return [Reply(text, lang, self.session_buttons(info, lang)), Reply("", lang, attachment=photo)]
+        # the message with the link, the PIN and the buttons is the trainer's live view
+        return [self.live_reply(info, "created", lang, LIVE_UPDATING), Reply("", lang, attachment=photo)]
+
+    def live_reply(self, info: SessionInfo, kind: str, lang: str, state: str) -> Reply:
+        """A trainer's session message with who joined and how many finished.
+
+        ``kind``: the message /newsession made (with the how-to) or a /sessions card; ``state``:
+        :data:`LIVE_UPDATING` (the reply asks the channel to keep it up to date), :data:`LIVE_CLOSED`
+        or :data:`LIVE_STOPPED` (its last state). Names are first names (else @username), the
+        ones trainees were told are shared with the trainer."""
+        quiz = self.kb.quizzes[info.quiz_id]
+        if kind == "created" and state != LIVE_CLOSED:  # closed: no more PIN or how-to to show
+            head = self._t(
+                "session_created",
+                lang,
+                heading=self._heading(info, quiz, lang),
+                link=markup.escape(self.link(info.code)),
+                code=info.code,
+                pin=info.pin or "",
+            ).rstrip("\n")
+        else:
+            head = self._t(
+                "session_live_card",
+                lang,
+                title=markup.escape(info.title),
+                status=self._status(info, lang),
+                pin=info.pin if info.pin and info.closed_at is None else "-",
+                code=info.code,
+            )
+        joined, finished = self.store.session_counts(info.code)
+        lines = [head, "", self._t("session_live_counts", lang, joined=joined, finished=finished)]
+        latest = self.store.latest_participants(info.code, LIVE_NAMES)
+        if latest:
+            names = ", ".join(
+                markup.escape(_short(first or (f"@{username}" if username else "?"), LIVE_NAME_CHARS))
+                for first, username in latest
+            )
+            if joined > len(latest):
+                names = self._t("session_live_more_names", lang, names=names, n=joined - len(latest))
+            lines.append(self._t("session_live_names", lang, names=names))
+        lines.append(self._t(f"session_live_{state}", lang))
+        reply = Reply("\n".join(lines), lang, self.session_buttons(info, lang))
+        if state != LIVE_UPDATING or info.closed_at is not None:
+            return reply
+        token = f"{kind}:{lang}:{info.code}:{view_digest(reply)}"  # see live.LiveViews.started
+        return Reply(reply.text, lang, reply.choices, live=token)
 
     def session_buttons(self, info: SessionInfo, lang: str) -> tuple[Choice, ...]:
         """Results and Export; while open also Close and Share (the link, to forward)."""
@@ -294,6 +346,9 @@ class TrainerSessions:
             return [Reply(self._t("session_list_empty", lang), lang, self._quiz_choices(lang))]
         replies = []
         for info, people, done in rows[:LIST_MAX]:
+            if info.closed_at is None and info.quiz_id in self.kb.quizzes:
+                replies.append(self.live_reply(info, "card", lang, LIVE_UPDATING))  # kept up to date
+                continue
             text = self._t(
                 "session_list_row",
                 lang,
@@ -409,8 +464,9 @@ class TrainerSessions:
             Reply("", lang, attachment=Attachment("photo", f"results-{info.code}.png", chart, caption)),
         ]
 
-    def chart(self, info: SessionInfo, quiz: Quiz, st: SessionStats, lang: str) -> bytes:
-        """% right per question, hardest on top, on a 0-100 axis (see :mod:`charts`)."""
+    def chart(self, info: SessionInfo, quiz: Quiz, st: SessionStats, lang: str, fmt: str = "png") -> bytes:
+        """% right per question, hardest on top, on a 0-100 axis (see :mod:`charts`); ``fmt``
+        ``svg`` keeps its text readable (tests)."""
         labels = [
             self._t(
                 "session_chart_label", lang, n=i + 1, question=_short(quiz.questions[i].question[lang], 42)
@@ -424,6 +480,7 @@ class TrainerSessions:
             title=_short(title, 70),
             subtitle=self._t("session_chart_subtitle", lang, n=st.completed),
             xlabel=self._t("session_chart_axis", lang),
+            fmt=fmt,
         )
 
     # -- exports -----------------------------------------------------------------------------
@@ -583,22 +640,16 @@ class TrainerSessions:
         return None
 
     def join_by_pin(self, incoming: Incoming, pin: str, lang: str) -> list[Reply]:
-        now = self._clock()
-        with self._lock:
-            failures = self._pin_failures[incoming.user_id]
-            while failures and now - failures[0] > PIN_WINDOW:
-                failures.popleft()
-            if len(failures) >= PIN_TRIES:
-                return [Reply(self._t("session_pin_throttled", lang), lang)]
+        """Wrong PINs are kept in SQLite (user id and time, :data:`PIN_WINDOW` seconds), so a
+        restart does not reset the throttle; older rows are deleted with each new one."""
+        now = self._wall_clock()
+        if self.store.pin_failures_since(incoming.user_id, now - PIN_WINDOW) >= PIN_TRIES:
+            return [Reply(self._t("session_pin_throttled", lang), lang)]
         info = self.store.session_by_pin(pin)
         replies = self.on_link(incoming, info.code, lang) if info is not None else []
         if replies:
             return replies
-        with self._lock:
-            self._pin_failures[incoming.user_id].append(now)
-            if len(self._pin_failures) > 10_000:  # bounded memory
-                for uid in [u for u, q in self._pin_failures.items() if not q or now - q[-1] > PIN_WINDOW]:
-                    del self._pin_failures[uid]
+        self.store.record_pin_failure(incoming.user_id, PIN_WINDOW, now)
         return [Reply(self._t("session_pin_unknown", lang), lang)]
 
     def on_join(self, incoming: Incoming, code: str, lang: str) -> list[Reply]:

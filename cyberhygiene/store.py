@@ -142,6 +142,32 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at REAL NOT NULL
     );
     """,
+    # 7: the forum topic a live group game plays in (NULL: the chat itself, or General)
+    """
+    ALTER TABLE group_games ADD COLUMN thread_id INTEGER;
+    """,
+    # 8: a trainer's session message kept up to date (its live view): where it is, in which
+    # form and language, since when, and a digest of what it shows now
+    """
+    CREATE TABLE live_views (
+        session_code TEXT PRIMARY KEY REFERENCES sessions(code) ON DELETE CASCADE,
+        chat_id      TEXT NOT NULL,
+        message_id   INTEGER NOT NULL,
+        kind         TEXT NOT NULL,
+        lang         TEXT NOT NULL,
+        started_at   REAL NOT NULL,
+        shown        TEXT NOT NULL DEFAULT ''
+    );
+    """,
+    # 9: wrong session PINs (when, per user), so the guessing throttle survives a restart
+    """
+    CREATE TABLE pin_failures (
+        user_id   TEXT NOT NULL,
+        failed_at REAL NOT NULL
+    );
+    CREATE INDEX pin_failures_user ON pin_failures(user_id, failed_at);
+    CREATE INDEX pin_failures_time ON pin_failures(failed_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 # Seconds a write waits for another connection's lock before failing. Long on purpose: a
@@ -194,6 +220,20 @@ class GroupGame:
     position: int
     poll_id: str | None
     started_by: str
+    thread_id: int | None = None  # the forum topic the game plays in (None: the chat itself)
+
+
+@dataclass(frozen=True)
+class LiveView:
+    """A trainer's session message the bot keeps up to date (see :mod:`cyberhygiene.live`)."""
+
+    session_code: str
+    chat_id: str
+    message_id: int
+    kind: str  # which text the message has: "created" (with the how-to) or "card" (/sessions)
+    lang: str
+    started_at: float  # Unix time
+    shown: str  # a digest of the text and buttons it shows now ("" before the first edit)
 
 
 @dataclass(frozen=True)
@@ -385,6 +425,9 @@ class Store:
             db.execute("DELETE FROM participants WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM group_scores WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM group_votes WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM live_views WHERE chat_id = ?", (user_id,))
+            # Wrong PINs stay until they expire (PIN_WINDOW, minutes): /forget must not reset the
+            # guessing throttle. The privacy answer says so.
             # A group's game belongs to the group: it goes on, without saying who started it.
             db.execute("UPDATE group_games SET started_by = '' WHERE started_by = ?", (user_id,))
             owned = [r[0] for r in db.execute("SELECT code FROM sessions WHERE owner_id = ?", (user_id,))]
@@ -403,6 +446,8 @@ class Store:
             ("group_votes", "user_id"),
             ("sessions", "owner_id"),
             ("group_games", "started_by"),
+            ("live_views", "chat_id"),
+            ("pin_failures", "user_id"),
         ):
             row = self._one(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (user_id,))
             total += int(row[0]) if row else 0
@@ -733,9 +778,104 @@ class Store:
             (code,),
         )
 
+    def session_counts(self, code: str) -> tuple[int, int]:
+        """``(joined, finished)``: participants, and those with a finished attempt (as /sessions)."""
+        row = self._one(
+            "SELECT (SELECT COUNT(*) FROM participants WHERE session_code = ?) AS joined, "
+            " (SELECT COUNT(DISTINCT user_id) FROM attempts WHERE session_code = ? "
+            "  AND finished_at IS NOT NULL) AS finished",
+            (code, code),
+        )
+        return (int(row["joined"]), int(row["finished"])) if row else (0, 0)
+
+    def latest_participants(self, code: str, limit: int) -> list[tuple[str, str]]:
+        """``(first_name, username)`` of the last ``limit`` trainees to join, oldest of them first."""
+        rows = self._all(
+            "SELECT first_name, username FROM participants WHERE session_code = ? "
+            "ORDER BY joined_at DESC, user_id DESC LIMIT ?",
+            (code, limit),
+        )
+        return [(r["first_name"], r["username"]) for r in reversed(rows)]
+
     def session_attempts(self, code: str) -> list[Attempt]:
         rows = self._all("SELECT * FROM attempts WHERE session_code = ? ORDER BY id", (code,))
         return [a for a in (self._attempt(r) for r in rows) if a is not None]
+
+    # -- live views of trainer sessions ------------------------------------------------------
+    @staticmethod
+    def _live_view(row: sqlite3.Row) -> LiveView:
+        return LiveView(
+            row["session_code"],
+            row["chat_id"],
+            int(row["message_id"]),
+            row["kind"],
+            row["lang"],
+            float(row["started_at"]),
+            row["shown"],
+        )
+
+    def start_live_view(
+        self, code: str, chat_id: str, message_id: int, kind: str, lang: str, shown: str = ""
+    ) -> LiveView | None:
+        """Keep message ``message_id`` up to date for session ``code``: one message per session,
+        so a newer one replaces the earlier, which is returned (None if there was none)."""
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM live_views WHERE session_code = ?", (code,)).fetchone()
+            db.execute(
+                "INSERT INTO live_views(session_code, chat_id, message_id, kind, lang, started_at, shown) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(session_code) DO UPDATE SET "
+                "chat_id = excluded.chat_id, message_id = excluded.message_id, kind = excluded.kind, "
+                "lang = excluded.lang, started_at = excluded.started_at, shown = excluded.shown",
+                (code, chat_id, message_id, kind, lang, time.time(), shown),
+            )
+        if row is None:
+            return None
+        old = self._live_view(row)
+        return None if (old.chat_id, old.message_id) == (chat_id, message_id) else old
+
+    def live_view(self, code: str) -> LiveView | None:
+        row = self._one("SELECT * FROM live_views WHERE session_code = ?", (code,))
+        return None if row is None else self._live_view(row)
+
+    def live_views(self) -> list[LiveView]:
+        return [self._live_view(r) for r in self._all("SELECT * FROM live_views ORDER BY started_at")]
+
+    def set_live_view_shown(self, code: str, message_id: int, shown: str) -> None:
+        """What message ``message_id`` shows now (no effect once another message replaced it)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE live_views SET shown = ? WHERE session_code = ? AND message_id = ?",
+                (shown, code, message_id),
+            )
+
+    def end_live_view(self, code: str, message_id: int | None = None) -> None:
+        """Stop the live view of ``code`` (only if it is still on ``message_id``, when given)."""
+        with self.transaction() as db:
+            if message_id is None:
+                db.execute("DELETE FROM live_views WHERE session_code = ?", (code,))
+            else:
+                db.execute(
+                    "DELETE FROM live_views WHERE session_code = ? AND message_id = ?", (code, message_id)
+                )
+
+    def end_live_views_in_chat(self, chat_id: str) -> int:
+        with self.transaction() as db:
+            return int(db.execute("DELETE FROM live_views WHERE chat_id = ?", (chat_id,)).rowcount)
+
+    # -- wrong session PINs (the guessing throttle) -------------------------------------------
+    def pin_failures_since(self, user_id: str, since: float) -> int:
+        row = self._one(
+            "SELECT COUNT(*) FROM pin_failures WHERE user_id = ? AND failed_at > ?", (user_id, since)
+        )
+        return int(row[0]) if row else 0
+
+    def record_pin_failure(self, user_id: str, window: float, now: float | None = None) -> None:
+        """Note a wrong PIN; rows older than ``window`` seconds (everyone's) are deleted, so the
+        table only ever holds the last window's failures."""
+        now = time.time() if now is None else now
+        with self.transaction() as db:
+            db.execute("DELETE FROM pin_failures WHERE failed_at <= ?", (now - window,))
+            db.execute("INSERT INTO pin_failures(user_id, failed_at) VALUES (?, ?)", (user_id, now))
 
     # -- live group quizzes -----------------------------------------------------------------
     def start_group_game(self, chat_id: str, quiz_id: str, lang: str, started_by: str) -> bool:
@@ -754,18 +894,25 @@ class Store:
         if row is None:
             return None
         return GroupGame(
-            row["chat_id"], row["quiz_id"], row["lang"], row["position"], row["poll_id"], row["started_by"]
+            row["chat_id"],
+            row["quiz_id"],
+            row["lang"],
+            row["position"],
+            row["poll_id"],
+            row["started_by"],
+            row["thread_id"],
         )
 
     def group_game_by_poll(self, poll_id: str) -> GroupGame | None:
         row = self._one("SELECT chat_id FROM group_games WHERE poll_id = ?", (poll_id,))
         return self.group_game(row["chat_id"]) if row else None
 
-    def set_group_poll(self, chat_id: str, position: int, poll_id: str) -> None:
+    def set_group_poll(self, chat_id: str, position: int, poll_id: str, thread_id: int | None = None) -> None:
+        """The poll of question ``position`` was sent (into forum topic ``thread_id``, if any)."""
         with self.transaction() as db:
             db.execute(
-                "UPDATE group_games SET position = ?, poll_id = ? WHERE chat_id = ?",
-                (position, poll_id, chat_id),
+                "UPDATE group_games SET position = ?, poll_id = ?, thread_id = ? WHERE chat_id = ?",
+                (position, poll_id, thread_id, chat_id),
             )
 
     def record_group_vote(self, chat_id: str, poll_id: str, user_id: str, name: str, correct: bool) -> bool:
@@ -791,9 +938,10 @@ class Store:
         )
         return [(r["name"], int(r["correct"]), int(r["answered"])) for r in rows]
 
-    def group_games_in_progress(self) -> list[tuple[str, int]]:
-        rows = self._all("SELECT chat_id, position FROM group_games WHERE poll_id IS NOT NULL")
-        return [(r["chat_id"], int(r["position"])) for r in rows]
+    def group_games_in_progress(self) -> list[tuple[str, int, int | None]]:
+        """``(chat_id, position, thread_id)`` of games whose poll is out."""
+        rows = self._all("SELECT chat_id, position, thread_id FROM group_games WHERE poll_id IS NOT NULL")
+        return [(r["chat_id"], int(r["position"]), r["thread_id"]) for r in rows]
 
     def end_group_game(self, chat_id: str) -> None:
         with self.transaction() as db:

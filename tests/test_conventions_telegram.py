@@ -92,3 +92,18 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch: py
     assert settings.group_quiz_seconds == 20
     os.remove(tmp_path / ".env")
     assert load_settings().bot_username == "CyberHygieneBot"
+
+
+async def test_only_the_update_types_the_bot_handles_are_fetched(kb: KnowledgeBase, tmp_path: Path) -> None:
+    handled = {"message", "callback_query", "inline_query", "poll_answer", "my_chat_member"}
+    async with running_bot(kb, tmp_path / "polling") as bot:
+        assert text_of(await bot.say(ANA, "/start"))
+        fetches = bot.fake.calls("getUpdates")
+        assert fetches and all(set(c.params.get("allowed_updates") or ()) == handled for c in fetches)
+        stored = bot.store.journal_ids()
+        bot.fake.edited_message(ANA, "what is smishing")  # an edit's new text is never fetched…
+        bot.fake.channel_post(-100555, "hello channel")
+        await bot.fake.wait_idle(quiet=0.5)
+        assert bot.store.journal_ids() == stored, "…so it is never stored, not even briefly"
+    async with running_bot(kb, tmp_path / "webhook", webhook=True) as bot:
+        assert set(bot.fake.webhook_allowed_updates or ()) == handled

@@ -455,11 +455,12 @@ def test_group_game_lifecycle(store: Store) -> None:
     assert store.record_group_vote("chat", "p0", "u1", "Ana", True)
     assert not store.record_group_vote("chat", "p0", "u1", "Ana", False)  # one vote per poll
     assert store.record_group_vote("chat", "p0", "u2", "Bo", False)
-    store.set_group_poll("chat", 1, "p1")
+    store.set_group_poll("chat", 1, "p1", thread_id=77)  # a forum topic
     assert store.record_group_vote("chat", "p1", "u2", "Bo", True)
     assert store.record_group_vote("chat", "p1", "u1", "Ana", True)
     assert store.group_leaderboard("chat") == [("Ana", 2, 2), ("Bo", 1, 2)]
-    assert store.group_games_in_progress() == [("chat", 1)]
+    assert store.group_games_in_progress() == [("chat", 1, 77)]
+    assert store.group_game("chat").thread_id == 77  # type: ignore[union-attr]
     store.end_group_game("chat")
     assert store.group_game("chat") is None
     assert store.group_leaderboard("chat") == []

@@ -100,8 +100,13 @@ async def test_tap_to_create_share_and_follow_a_session(kb: KnowledgeBase, tmp_p
         assert "se compartirán" in text_of(await bot.say(LUIS, info.code))
 
         # /sessions: one card per session, with the same buttons
-        cards = await bot.say(TRAINER, "/sessions")
+        shown = await bot.say(TRAINER, "/sessions")
+        cards = [c for c in shown if c.method == "sendMessage"]
         assert len(cards) == 1 and "1 se unieron, 1 terminaron" in cards[0].params["text"]
+        # the card is the session's live view now: the message /newsession made stops updating
+        (old,) = [c for c in shown if c.method == "editMessageText"]
+        assert old.params["message_id"] == created[0].result["message_id"]
+        assert "dejó de actualizarse" in old.params["text"] and "Ana" in old.params["text"]
         assert kinds(cards[0]) == kinds(created[0])
         results = await tap(bot, TRAINER, cards[0], payloads.SESSION_RESULTS, until="sendPhoto")
         assert "Participantes: 1" in text_of(results) and "Terminaron: 1" in text_of(results)
@@ -418,3 +423,20 @@ async def test_play_in_a_group_link_starts_the_live_game(kb: KnowledgeBase, tmp_
         started = await bot.say(ANA, "/start@CyberHygieneTestBot quiz_basics", chat_id=group)
         assert any(c.method == "sendPoll" for c in started)
         await bot.say(ANA, "/stopquiz", chat_id=group)
+
+
+async def test_replies_to_buttons_stay_in_the_forum_topic(kb: KnowledgeBase, tmp_path: Path) -> None:
+    async with running_bot(kb, tmp_path, group_quiz_seconds=30) as bot:
+        welcome = await bot.say(ANA, "/start", chat_id=FORUM, message_thread_id=TOPIC, chat_title="Taller")
+        assert welcome and all(c.params.get("message_thread_id") == TOPIC for c in welcome)
+        menu = await tap(bot, ANA, welcome[-1], payloads.MENU)
+        assert menu and all(c.params.get("message_thread_id") == TOPIC for c in menu), "a new message"
+        group = await tap(bot, ANA, menu[-1], payloads.GROUP)
+        listing = await tap(bot, ANA, welcome[-1], payloads.QUIZ_LIST)
+        started = await tap(bot, ANA, listing[-1], payloads.QUIZ_START)
+        replies = [*group, *listing, *started]
+        assert any(c.method == "sendPoll" for c in started)
+        assert all(
+            c.params.get("message_thread_id") == TOPIC for c in replies if c.method != "editMessageText"
+        )
+        await bot.say(ANA, "/stopquiz", chat_id=FORUM, message_thread_id=TOPIC)

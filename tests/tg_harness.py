@@ -98,19 +98,35 @@ def text_of(calls: list[Call]) -> str:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    kb: KnowledgeBase, tmp_path: Path, *, webhook: bool = False, **settings_kw: Any
+    kb: KnowledgeBase,
+    tmp_path: Path,
+    *,
+    webhook: bool = False,
+    fake: FakeBotAPI | None = None,
+    **settings_kw: Any,
 ) -> AsyncIterator[Running]:
-    fake = FakeBotAPI()
-    await fake.start()
+    """The bot on ``tmp_path/bot.sqlite3``. Pass the ``fake`` of an earlier ``running_bot`` (on
+    the same ``tmp_path``) to restart the bot against the same Telegram: it is left running.
+    Trainers' live views tick once an hour unless a test sets ``live_view_seconds``, so their
+    edits never land in the middle of another test's exchange."""
+    own_fake = fake is None
+    if fake is None:
+        fake = FakeBotAPI()
+        await fake.start()
+    defaults: dict[str, Any] = {
+        "flood_messages": 10_000,
+        "flood_presses": 10_000,
+        "live_view_seconds": 3600.0,
+    }
     settings = Settings(
         telegram_token=fake.token,
         bot_api_url=fake.base_url,
         database_url=str(tmp_path / "bot.sqlite3"),
-        **{"flood_messages": 10_000, "flood_presses": 10_000, **settings_kw},
+        **{**defaults, **settings_kw},
     )
     store = open_store(settings.database_path, settings.db_busy_timeout)
     engine = Engine(kb, store, settings)
-    channel = TelegramChannel(engine, settings)
+    channel = TelegramChannel(engine, settings, store)
     app = channel.build()
     await app.initialize()
     await channel._post_init(app)
@@ -124,7 +140,7 @@ async def running_bot(
         )
         fake.deliver_to_webhook = True
     else:
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await channel.start_polling(timeout=1)  # as `serve` does, with a shorter long poll
     try:
         yield Running(fake, channel, engine, store, settings)
     finally:
@@ -135,7 +151,8 @@ async def running_bot(
         await app.stop()
         await channel._post_stop(app)
         await app.shutdown()
-        await fake.stop()
+        if own_fake:
+            await fake.stop()
         store.close()
         fake.assert_no_errors()
 

@@ -77,8 +77,8 @@ from ..config import Settings
 from ..engine import Engine
 from ..intake import Intake
 from ..logsafety import register_secret
-from ..messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, PollAnswer, Reply
-from ..store import UserPrefs
+from ..messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, LiveUpdate, PollAnswer, Reply
+from ..store import Store, UserPrefs
 from . import webhook
 
 logger = logging.getLogger(__name__)
@@ -125,6 +125,16 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 TYPING_AFTER = 0.3  # seconds the engine may take before the chat shows "typing…"
 TOAST_LIMIT = 200  # answerCallbackQuery text
 ADMIN_CACHE_SECONDS = 60.0
+# The update types the handlers below use, and only those: Telegram keeps the rest (edited
+# messages, channel posts, chat_member…) from us, so they are never fetched nor journaled.
+ALLOWED_UPDATES: tuple[str, ...] = (
+    Update.MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.INLINE_QUERY,
+    Update.POLL_ANSWER,
+    Update.MY_CHAT_MEMBER,
+)
+NOT_MODIFIED = "message is not modified"  # Telegram's answer to an edit that changes nothing
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -291,15 +301,19 @@ def _cut_line(line: str, limit: int) -> list[str]:
 class TelegramChannel:
     """Builds the Application and translates between Telegram and the engine."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, store: Store) -> None:
+        """``store``: where the intake journal lives (the bot's database); the channel reaches
+        the engine only through its public entry points, never its store."""
         self.engine = engine
         self.settings = settings
         self._permanent_failures: set[str] = set()
         self._timers: set[asyncio.Task[None]] = set()
         self._admin_cache: dict[tuple[int, int], tuple[bool, float]] = {}
         self._game_timers: dict[str, set[asyncio.Task[None]]] = {}
+        self._live_tasks: dict[str, asyncio.Task[None]] = {}  # trainers' live views, by key
+        self.live_ticks = 0  # how many times live views asked the engine (tests watch it)
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
-        self.intake = Intake(engine.store)
+        self.intake = Intake(store)
         self.exit_code = 0
         self.stop_requested = asyncio.Event()
         self._polling_since: float | None = None
@@ -381,8 +395,11 @@ class TelegramChannel:
             self.engine.bot_username = me.username
         await self._set_menus_and_descriptions(app.bot)
         # Live group quizzes survive a restart: give each its time again, then move on.
-        for chat_id, position in await self.off_loop(self.engine.games_to_resume):
-            self._schedule_next(chat_id, position)
+        for chat_id, position, thread_id in await self.off_loop(self.engine.games_to_resume):
+            self._schedule_next(chat_id, position, thread_id)
+        # Trainers' live views too: they keep updating the same messages.
+        for key in await self.off_loop(self.engine.live_views_to_resume):
+            self._keep_live(key)
         task = asyncio.get_running_loop().create_task(self._purge_forever())
         self._timers.add(task)
         task.add_done_callback(self._timers.discard)
@@ -439,8 +456,16 @@ class TelegramChannel:
         self._workers.shutdown(wait=True)
 
     # -- sending ----------------------------------------------------------------------------
-    async def _call(self, what: str, chat_id: int, make: Callable[[], Awaitable[T]]) -> T | None:
-        """One Bot API call with retries for transient failures; permanent ones logged once."""
+    async def _call(
+        self,
+        what: str,
+        chat_id: int,
+        make: Callable[[], Awaitable[T]],
+        refused: list[TelegramError] | None = None,
+    ) -> T | None:
+        """One Bot API call with retries for transient failures; permanent ones logged once
+        (and added to ``refused``, for callers that must tell them from transient ones). An edit
+        that changes nothing ("message is not modified") is no failure: quiet, not logged."""
         delay = BACKOFF_BASE
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
@@ -451,11 +476,16 @@ class TelegramChannel:
                 logger.warning("%s to chat %s: still rate limited, giving up: %s", what, chat_id, exc)
                 return None
             except Forbidden as exc:
+                if refused is not None:
+                    refused.append(exc)
                 self._permanent(what, chat_id, exc)
                 await self._chat_gone(chat_id)
                 return None
             except BadRequest as exc:
-                self._permanent(what, chat_id, exc)
+                if refused is not None:
+                    refused.append(exc)
+                if NOT_MODIFIED not in exc.message.lower():
+                    self._permanent(what, chat_id, exc)
                 return None
             except TimedOut as exc:
                 if not _not_sent(exc):
@@ -516,6 +546,7 @@ class TelegramChannel:
             else:
                 pieces = chunks(reply.text)
                 message = None
+                last: Message | None = None
                 for i, piece in enumerate(pieces):
                     message = await self._call(
                         "sendMessage",
@@ -530,6 +561,9 @@ class TelegramChannel:
                             message_thread_id=thread_id,
                         ),
                     )
+                    last = message if i == len(pieces) - 1 else None
+                if reply.live and last is not None:  # keep this message up to date
+                    await self._start_live(reply.live, chat_id, last.message_id)
             if message is not None:
                 sent.append(message)
         return sent
@@ -557,7 +591,7 @@ class TelegramChannel:
             poll_id = message.poll.id
             saved = self._poll_saving[poll_id] = asyncio.get_running_loop().create_future()
             try:
-                await self.off_loop(self.engine.poll_sent, str(chat_id), spec.position, poll_id)
+                await self.off_loop(self.engine.poll_sent, str(chat_id), spec.position, poll_id, thread_id)
             finally:
                 saved.set_result(None)
                 del self._poll_saving[poll_id]
@@ -765,6 +799,14 @@ class TelegramChannel:
             return done is not None
         if markup.plain_length(reply.text) > CHUNK_LIMIT:
             return False
+        refused: list[TelegramError] = []
+        return await self._edit_text(chat_id, message_id, reply, refused) or _not_modified(refused)
+
+    async def _edit_text(
+        self, chat_id: int, message_id: int, reply: Reply, refused: list[TelegramError]
+    ) -> bool:
+        """Replace a message's text and buttons; False if it failed (refusals in ``refused``)."""
+        bot = self._bot()
         done = await self._call(
             "editMessageText",
             chat_id,
@@ -773,11 +815,71 @@ class TelegramChannel:
                 chat_id,
                 message_id,
                 parse_mode=ParseMode.HTML,
-                reply_markup=markup_,
+                reply_markup=keyboard(reply.choices),
                 link_preview_options=NO_PREVIEW,
             ),
+            refused,
         )
         return done is not None
+
+    # -- trainers' live views -----------------------------------------------------------------
+    async def _start_live(self, token: str, chat_id: int, message_id: int) -> None:
+        """A reply asked to be kept up to date: register the sent message, then keep asking."""
+        try:
+            started = await self.off_loop(self.engine.live_view_started, token, str(chat_id), message_id)
+        except Exception:  # the message was sent; only its updates are lost
+            logger.exception("could not start a live view")
+            return
+        if started is None:
+            return
+        key, replaced = started
+        for update in replaced:  # the session's earlier live message: its last state, once
+            await self._show_live(update)
+        self._keep_live(key)
+
+    def _keep_live(self, key: str) -> None:
+        if key in self._live_tasks:
+            return  # already ticking: each tick asks the engine which message is live
+        task = asyncio.get_running_loop().create_task(self._live_loop(key))
+        self._live_tasks[key] = task
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+        task.add_done_callback(lambda _: self._live_tasks.pop(key, None))
+
+    async def _live_loop(self, key: str) -> None:
+        """Every ``live_view_seconds``: ask the engine, edit when it says what changed; stop
+        once it says there is no view (any more). Ending a view is the engine's decision, so
+        the loop only stops on that answer: a view that moved to a newer message meanwhile
+        keeps its loop."""
+        while True:
+            await asyncio.sleep(self.settings.live_view_seconds)
+            try:
+                update = await self.off_loop(self.engine.live_view, key)
+                self.live_ticks += 1
+                if update is None:
+                    return
+                await self._show_live(update)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a locked database: try again at the next tick
+                logger.warning("live view update failed (%s: %s); retrying", type(exc).__name__, exc)
+
+    async def _show_live(self, update: LiveUpdate) -> None:
+        """Edit a live message as the engine says, and tell the engine how it went: shown (or
+        already showing exactly that), or refused for good (deleted message, chat gone). After
+        a network failure nothing is noted: the engine offers the same again next tick."""
+        if update.reply is None and not update.done:
+            return  # nothing changed: no edit, nothing to note
+        refused: list[TelegramError] = []
+        if update.reply is not None and not await self._edit_text(
+            int(update.chat_id), update.message_id, update.reply, refused
+        ):
+            if not refused:
+                return
+            if not _not_modified(refused):
+                await self.off_loop(self.engine.live_view_failed, update.key, update.message_id)
+                return
+        await self.off_loop(self.engine.live_view_shown, update)
 
     async def on_inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.inline_query
@@ -825,9 +927,8 @@ class TelegramChannel:
             await self.send(change.chat.id, replies)
 
     async def _chat_gone(self, chat_id: int) -> None:
-        """Stop everything for a chat the bot can no longer write to: its game and timers."""
-        if chat_id >= 0 and not self._game_timers.get(str(chat_id)):
-            return  # a private chat without a game: nothing to stop
+        """Stop everything for a chat the bot can no longer write to: its game and timers, its
+        trainer's live views (their loops then end at their next tick)."""
         timers = list(self._game_timers.pop(str(chat_id), set()))
         kind = ChatType.PRIVATE if chat_id > 0 else ChatType.SUPERGROUP
         incoming = Incoming(user_id=str(chat_id), chat_id=str(chat_id), chat_type=kind, event=BOT_REMOVED)
@@ -895,14 +996,7 @@ class TelegramChannel:
                 server = await self.start_webhook(webhook_url, listen, port, secret)
                 logger.info("webhook server listening on %s:%d", listen, port)
             else:
-                assert app.updater is not None
-                await app.updater.start_polling(
-                    poll_interval=0.0,
-                    timeout=LONG_POLL,
-                    allowed_updates=Update.ALL_TYPES,
-                    error_callback=self.on_polling_error,
-                )
-                self._polling_since = time.monotonic()
+                await self.start_polling()
                 logger.info("long polling started")
             await self.stop_requested.wait()
         finally:
@@ -916,6 +1010,18 @@ class TelegramChannel:
             await self._post_stop(app)
             await app.shutdown()
         return self.exit_code
+
+    async def start_polling(self, timeout: int = LONG_POLL) -> None:
+        """Fetch updates with getUpdates (``timeout``: seconds each call waits for news)."""
+        app = self.application
+        assert app is not None and app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0.0,
+            timeout=timeout,
+            allowed_updates=list(ALLOWED_UPDATES),
+            error_callback=self.on_polling_error,
+        )
+        self._polling_since = time.monotonic()
 
     def on_polling_error(self, exc: TelegramError) -> None:
         """Errors while fetching updates. A 409 Conflict means another instance polls with this
@@ -947,7 +1053,7 @@ class TelegramChannel:
         assert app is not None
         server = webhook.make_server(webhook_path(url), self.accept_webhook_update, secret)
         server.listen(port, listen)
-        await app.bot.set_webhook(url, secret_token=secret, allowed_updates=Update.ALL_TYPES)
+        await app.bot.set_webhook(url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES))
         return server
 
     async def accept_webhook_update(self, data: dict[str, Any]) -> None:
@@ -971,6 +1077,11 @@ def _where(chat_id: int) -> str:
     return "a group" if chat_id < 0 else "a private chat"
 
 
+def _not_modified(refused: Sequence[TelegramError]) -> bool:
+    """Telegram refused an edit only because the message already shows exactly that."""
+    return bool(refused) and all(NOT_MODIFIED in exc.message.lower() for exc in refused)
+
+
 def _link_button(label: str, url: str) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]]) if url and label else None
 
@@ -984,8 +1095,10 @@ def webhook_path(url: str) -> str:
     return urllib.parse.urlparse(url).path.lstrip("/")
 
 
-def run_bot(engine: Engine, settings: Settings, *, webhook_url: str | None, listen: str, port: int) -> int:
+def run_bot(
+    engine: Engine, settings: Settings, store: Store, *, webhook_url: str | None, listen: str, port: int
+) -> int:
     """Run until SIGINT/SIGTERM: polling by default, a webhook server with ``webhook_url``.
     Returns the exit code: 0 after a stop signal, 1 when another instance holds the token."""
-    channel = TelegramChannel(engine, settings)
+    channel = TelegramChannel(engine, settings, store)
     return asyncio.run(channel.serve(webhook_url=webhook_url, listen=listen, port=port))
