@@ -62,6 +62,8 @@ COMMAND_ALIASES: dict[str, str] = {
     "cerrar": "close",
     "detenerquiz": "stopquiz",
 }
+MAX_ANSWER_BUTTONS = 7  # buttons under one answer, so they fit a phone's screen
+
 # Command names only a Spanish speaker types (the Spanish menus show them): the reply to one is in
 # Spanish unless the user chose a language with /language (a group's language still comes first).
 # Not /idioma: what it answers depends on the language it sets.
@@ -104,6 +106,8 @@ class Engine:
         signals: ScamData | None = None,
     ) -> None:
         self.kb = kb
+        # topics that make sense posted in another chat (inline mode, "send to a friend")
+        self._topic_ids = frozenset(i for g in kb.topics if g.shareable for i in g.intents)
         self.store = store
         self.settings = settings or Settings()
         self.bot_username = self.settings.bot_username
@@ -376,6 +380,9 @@ class Engine:
             choices.append(
                 Choice(self.text("take_quiz_button", lang), payloads.make(payloads.QUIZ_START, intent.quiz))
             )
+        if intent_id in self._topic_ids and len(choices) < MAX_ANSWER_BUTTONS:
+            # real topics can be posted in another chat (inline mode), when there is room
+            choices.append(Choice(self.text("share_button", lang), share=answer.title[lang]))
         return Reply(self.answer_markup(answer, lang, country), lang, tuple(choices))
 
     def answer_for(
@@ -629,11 +636,22 @@ class Engine:
             floor = self.settings.match.suggest_floor
             # only real topics (those of the topic menu): no quiz, help or greeting, whose
             # answers speak to the bot's own user and make no sense posted in another chat
-            topics = {i for g in self.kb.topics for i in g.intents}
-            ids = [i for i, s in ranked if s >= floor and i in topics][:5]
+            topics = self._topic_ids
+            ids = [i for i, s in ranked if s >= floor and i in topics]
+            # a topic's own title (what the share button types) puts that topic first, in the
+            # title's language
+            folded = fold(query)
+            for iid in topics:
+                title = self.kb.answers[iid].title
+                titled = [t_lang for t_lang, t in title.items() if fold(t) == folded]
+                if titled:
+                    lang = titled[0]
+                    ids = [iid, *(i for i in ids if i != iid)]
+                    break
+            ids = ids[:5]
         else:
             lang = self.preferred(incoming)
-            ids = [i for g in self.kb.topics for i in g.intents][:8]
+            ids = list(dict.fromkeys(i for g in self.kb.topics if g.shareable for i in g.intents))[:8]
         results = []
         for iid in ids:
             answer = self.kb.answers[iid]

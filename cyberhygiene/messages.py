@@ -14,6 +14,10 @@ class Choice:
     label: str
     payload: str = ""
     url: str = ""
+    # Share through inline mode: the button lets the user pick a chat and types "@bot <share>"
+    # there, which offers this topic (Telegram's switch_inline_query). Channels without inline
+    # mode leave the button out.
+    share: str = ""
 
 
 @dataclass(frozen=True)

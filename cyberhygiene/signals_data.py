@@ -373,12 +373,11 @@ def parse(data: Any, shown: str) -> tuple[ScamData | None, list[Problem]]:
         "link_tlds",
         "public_suffixes",
         "shorteners",
-        "free_mail",
-        "free_mail_roles",
         "brands",
         "signals",
     )
-    f.keys(top, "the signals file", (*top_keys, "ask_phrases", "replies"))
+    optional = ("free_mail", "free_mail_roles")
+    f.keys(top, "the signals file", (*top_keys, "ask_phrases", "replies"), optional)
     result = ScamData(path=shown)
     checked = top.get("checked")
     if isinstance(checked, datetime.date):

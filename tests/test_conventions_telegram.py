@@ -10,7 +10,7 @@ import pytest
 
 from cyberhygiene.config import load_settings
 from cyberhygiene.knowledge import KnowledgeBase
-from tests.tg_harness import running_bot, text_of
+from tests.tg_harness import buttons, running_bot, text_of
 
 ANA, BETO = 4001, 4002
 
@@ -40,13 +40,22 @@ async def test_descriptions_and_menus_per_scope_and_language(kb: KnowledgeBase, 
 
 
 async def test_inline_offers_only_topics_with_a_way_back(kb: KnowledgeBase, tmp_path: Path) -> None:
-    topics = {i for g in kb.topics for i in g.intents}
+    topics = {i for g in kb.topics if g.shareable for i in g.intents}
+    assert not {"help", "about_bot", "bot_privacy", "quiz", "greeting"} & topics
     async with running_bot(kb, tmp_path) as bot:
-        for query in ("quiz", "help", "hola", "contraseña segura", "phishing"):
+        for query in (
+            "quiz",
+            "help",
+            "hola",
+            "contraseña segura",
+            "phishing",
+            "what can you do",
+            "privacidad del bot",
+        ):
             bot.fake.inline_query(ANA, query, language_code="es")
             await bot.fake.wait_idle(quiet=0.4)
         answers = list(bot.fake.inline_answers.values())
-        assert len(answers) == 5
+        assert len(answers) == 7
         for params in answers:
             button = params.get("button")
             assert button and button["start_parameter"] == "inline"
@@ -55,6 +64,32 @@ async def test_inline_offers_only_topics_with_a_way_back(kb: KnowledgeBase, tmp_
                 (row,) = result["reply_markup"]["inline_keyboard"]
                 assert row[0]["url"] == f"https://t.me/CyberHygieneTestBot?start=topic_{result['id']}"
         assert any(p["results"] for p in answers), "real topics still come up"
+
+
+async def test_answers_can_be_sent_to_a_friend_through_inline_mode(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """A topic's answer carries a switch_inline_query button typing the topic's title; that query
+    offers the topic first, in the title's language. Quizzes and help have no such button."""
+    async with running_bot(kb, tmp_path) as bot:
+        for user, lang, question, code in (
+            (ANA, "en", "how do I make a strong password", ""),
+            (BETO, "es", "como hago una contraseña segura", "es"),
+        ):
+            await bot.say(user, "/country us", language_code=code)
+            sent = await bot.say(user, question, language_code=code)
+            shares = [b for call in sent for b in buttons(call) if "switch_inline_query" in b]
+            assert [b["switch_inline_query"] for b in shares] == [kb.answers["passwords"].title[lang]]
+            assert shares[0]["text"] == kb.ui["share_button"][lang]
+            bot.fake.inline_query(user, shares[0]["switch_inline_query"])  # the title decides the language
+            await bot.fake.wait_idle(quiet=0.4)
+            results = list(bot.fake.inline_answers.values())[-1]["results"]
+            assert results[0]["id"] == "passwords"
+            assert results[0]["title"] == kb.answers["passwords"].title[lang]
+        # an answer with a full row of buttons (7) gets no eighth
+        full = await bot.say(ANA, "what is phishing")
+        assert len([b for call in full for b in buttons(call)]) == 7
+        assert not [b for call in full for b in buttons(call) if "switch_inline_query" in b]
+        help_reply = await bot.say(ANA, "/help")
+        assert not [b for call in help_reply for b in buttons(call) if "switch_inline_query" in b]
 
 
 async def test_chat_actions_before_charts_and_exports(kb: KnowledgeBase, tmp_path: Path) -> None:

@@ -64,6 +64,8 @@ class ConsoleChat:
                 for i, option in enumerate(reply.poll.options, start=1):
                     self._print(f"  {i}) {option}")
             for choice in reply.choices:
+                if choice.share:
+                    continue  # sharing goes through Telegram's inline mode; a console has none
                 choices.append(choice)
                 label = f"{choice.label} <{choice.url}>" if choice.url else choice.label
                 self._print(f"  [{len(choices)}] {label}")

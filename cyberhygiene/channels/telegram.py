@@ -240,6 +240,8 @@ def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
     for choice in choices:
         if choice.url:
             button = InlineKeyboardButton(choice.label, url=choice.url)
+        elif choice.share:
+            button = InlineKeyboardButton(choice.label, switch_inline_query=choice.share)
         else:
             button = InlineKeyboardButton(choice.label, callback_data=choice.payload)
         if (

@@ -94,6 +94,7 @@ class TopicGroup:
     id: str
     title: Localized
     intents: tuple[str, ...]
+    shareable: bool = True  # offered in inline mode and with a "send to a friend" button
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def load_topics(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> list[
     seen: set[str] = set()
     for i, raw in enumerate(groups):
         d = c.mapping(raw, groups.line_of(i), f"groups[{i}]")
-        if d is None or not c.keys(d, "a topic group", ("id", "title", "intents")):
+        if d is None or not c.keys(d, "a topic group", ("id", "title", "intents"), ("shareable",)):
             continue
         gid = c.ident(d["id"], d.line_of("id"), "group id")
         title = c.localized(d["title"], d.line_of("title"), f"group {gid} title")
@@ -38,8 +38,14 @@ def load_topics(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> list[
         if gid in seen:
             c.error(d.line_of("id"), f"duplicate group id {gid!r}")
             continue
+        shareable = d.get("shareable", True)
+        if not isinstance(shareable, bool):
+            c.error(
+                d.line_of("shareable"), f"group {gid}: shareable must be true or false, got {shareable!r}"
+            )
+            shareable = True
         if gid and title and ids is not None:
             seen.add(gid)
-            kb.topics.append(TopicGroup(gid, title, ids))
+            kb.topics.append(TopicGroup(gid, title, ids, shareable))
             refs.extend((iid, d.line_of("intents"), shown) for iid in ids)
     return refs

@@ -174,6 +174,7 @@ REQUIRED_UI_KEYS: tuple[str, ...] = (
     "bot_description",
     "bot_short_description",
     "inline_open_topic",
+    "share_button",
     "inline_open_bot",
     "also_relevant",
     "page_lang_en",
