@@ -643,6 +643,18 @@ def test_topic_menu_names_a_missing_intent(tree: Tree) -> None:
     ]
 
 
+def test_topic_group_shareable_must_be_true_or_false(tree: Tree) -> None:
+    tree.edit(
+        "content/topics.yaml",
+        "    intents: [alpha, beta]\n",
+        "    intents: [alpha, beta]\n    shareable: nope\n",
+    )
+    line = tree.line("content/topics.yaml", "shareable:")
+    assert [str(p) for p in tree.problems()] == [
+        f"content/topics.yaml:{line}: group main: shareable must be true or false, got 'nope'"
+    ]
+
+
 def test_lexicon_problems(tree: Tree) -> None:
     tree.write("intents/lexicon.yaml", "lexicon:\n  en:\n    pw: [a, b]\n  fr:\n    mdp: mot de passe\n")
     problems = tree.problems()
