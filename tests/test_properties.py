@@ -157,6 +157,8 @@ def check_reply(reply: Reply) -> None:
         if choice.url:
             assert choice.url.startswith("https://"), choice
             assert not choice.payload, choice
+        elif choice.share:  # an inline query typed for the user: Telegram takes up to 256 characters
+            assert not choice.payload and len(choice.share) <= 256 and choice.share.strip(), choice
         else:
             assert payloads.parse(choice.payload) is not None, choice
             assert 1 <= len(choice.payload.encode("utf-8")) <= payloads.MAX_BYTES, choice
