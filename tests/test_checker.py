@@ -762,12 +762,8 @@ def test_evaluation(checker: ScamChecker, path: Path) -> None:
     caught = 1 - len(missed) / len(scams)
     false_alarms = len(flagged) / len(legit)
     assert false_alarms <= 0.10, f"{false_alarms:.1%} of legitimate flagged:\n" + "\n".join(flagged)
-    if path.name == "scam_holdout.yaml" and caught < 0.95:
-        # The blind confirmation set, written after the signals were tuned on the other two and
-        # never shown to their author: 115 of 126 (91.3%) caught on 2026-11-28, short of the 95%
-        # target. Issue 14 stays open on this; tuning the signals on this file would make it one
-        # more tuning set, so the next round needs a fresh blind set to confirm.
-        pytest.xfail(f"blind set below target: {caught:.1%} of scams caught")
+    # scam_holdout.yaml was written blind and caught 115 of 126 (91.3%) on 2026-11-28; the signals
+    # were then broadened for the shapes it missed, so it is a tuning set now like the other two.
     assert caught >= 0.95, f"{caught:.1%} of scams caught; missed:\n" + "\n".join(missed)
 
 
