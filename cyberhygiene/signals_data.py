@@ -291,10 +291,7 @@ def _load_signal(f: _File, d: LDict, what: str) -> Signal | None:
     required = ("id", "topics", "says") if computed else ("id", "topics", "says", "patterns")
     if not f.keys(d, f"signal {sid}", required, optional):
         return None
-    weak = d.get("weak", False)
-    if not isinstance(weak, bool):
-        f.error(d.line_of("weak"), f"signal {sid}: weak must be true or false, got {_kind(weak)}")
-        weak = False
+    weak = f.flag(d, "weak", False, f"signal {sid}")
     topics = tuple(t for t, _ in f.texts(d["topics"], d.line_of("topics"), f"signal {sid}: topics"))
     allowed = COMPUTED.get(sid, TEXT_PLACEHOLDERS)
     says = f.sentence(d["says"], d.line_of("says"), f"signal {sid}: says", allowed)

@@ -42,6 +42,14 @@ class Checker:
     def error(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))
 
+    def flag(self, d: LDict, key: str, default: bool, what: str) -> bool:
+        """``d[key]`` when it is true or false (``default`` when absent); else an error."""
+        value = d.get(key, default)
+        if isinstance(value, bool):
+            return value
+        self.error(d.line_of(key), f"{what}: {key} must be true or false, got {value!r}")
+        return default
+
     def mapping(self, value: Any, line: int, what: str) -> LDict | None:
         if isinstance(value, LDict):
             return value

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..yamlsrc import LList, Problem, load_file
-from .checks import Checker, display
+from ..yamlsrc import LList, Problem
+from .checks import display, open_file
 from .model import KnowledgeBase, TopicGroup
 
 
@@ -15,13 +15,11 @@ def load_topics(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> list[
     if not path.is_file():
         problems.append(Problem(shown, 1, "topic menu file is missing"))
         return refs
-    data, found = load_file(path, shown)
-    problems.extend(found)
-    if data is None:
+    opened = open_file(path, problems)
+    if opened is None:
         return refs
-    c = Checker(shown, problems)
-    top = c.mapping(data, 1, "the file")
-    if top is None or not c.keys(top, "the topics file", ("groups",)):
+    c, top = opened
+    if not c.keys(top, "the topics file", ("groups",)):
         return refs
     groups = top["groups"]
     if not isinstance(groups, LList):
@@ -38,12 +36,7 @@ def load_topics(path: Path, kb: KnowledgeBase, problems: list[Problem]) -> list[
         if gid in seen:
             c.error(d.line_of("id"), f"duplicate group id {gid!r}")
             continue
-        shareable = d.get("shareable", True)
-        if not isinstance(shareable, bool):
-            c.error(
-                d.line_of("shareable"), f"group {gid}: shareable must be true or false, got {shareable!r}"
-            )
-            shareable = True
+        shareable = c.flag(d, "shareable", True, f"group {gid}")
         if gid and title and ids is not None:
             seen.add(gid)
             kb.topics.append(TopicGroup(gid, title, ids, shareable))
