@@ -108,6 +108,12 @@ class Engine:
         self.kb = kb
         # topics that make sense posted in another chat (inline mode, "send to a friend")
         self._topic_ids = frozenset(i for g in kb.topics if g.shareable for i in g.intents)
+        # a shareable topic's title, folded, as the share button types it: (topic, title's language);
+        # a title the same in both languages keeps the first language listed
+        self._topic_titles: dict[str, tuple[str, str]] = {}
+        for iid in sorted(self._topic_ids):
+            for t_lang, title in kb.answers[iid].title.items():
+                self._topic_titles.setdefault(fold(title), (iid, t_lang))
         self.store = store
         self.settings = settings or Settings()
         self.bot_username = self.settings.bot_username
@@ -182,14 +188,14 @@ class Engine:
     def _command_language(self, incoming: Incoming, command: str) -> str:
         """The language to answer a command in: Spanish for a Spanish command name, unless the
         user chose a language or the group has one; otherwise :meth:`preferred`."""
-        group_lang = incoming.in_group and self.store.chat_lang(incoming.chat) in LANGS
-        if (
-            command in SPANISH_COMMANDS
-            and not group_lang
-            and not self.store.get_prefs(incoming.user_id).pinned
-        ):
-            return "es"
-        return self.preferred(incoming)
+        if command not in SPANISH_COMMANDS:
+            return self.preferred(incoming)
+        if incoming.in_group:
+            chat_lang = self.store.chat_lang(incoming.chat)
+            if chat_lang in LANGS:
+                return chat_lang
+        prefs = self.store.get_prefs(incoming.user_id)
+        return prefs.lang if prefs.pinned and prefs.lang in LANGS else "es"
 
     def clock(self) -> float:
         """The engine's monotonic clock (injectable in tests)."""
@@ -640,14 +646,10 @@ class Engine:
             ids = [i for i, s in ranked if s >= floor and i in topics]
             # a topic's own title (what the share button types) puts that topic first, in the
             # title's language
-            folded = fold(query)
-            for iid in topics:
-                title = self.kb.answers[iid].title
-                titled = [t_lang for t_lang, t in title.items() if fold(t) == folded]
-                if titled:
-                    lang = titled[0]
-                    ids = [iid, *(i for i in ids if i != iid)]
-                    break
+            titled = self._topic_titles.get(fold(query))
+            if titled is not None:
+                iid, lang = titled
+                ids = [iid, *(i for i in ids if i != iid)]
             ids = ids[:5]
         else:
             lang = self.preferred(incoming)
