@@ -12,6 +12,7 @@ from cyberhygiene.knowledge import KnowledgeBase
 from cyberhygiene.messages import BOT_REMOVED, Incoming, Reply
 from cyberhygiene.sessions import LIVE_NAMES, PIN_TRIES, PIN_WINDOW
 from cyberhygiene.store import Store, open_store
+from tests.tg_harness import right_and_wrong
 
 TRAINER = "9001"
 
@@ -146,8 +147,7 @@ def test_the_results_chart_says_what_it_shows(kb: KnowledgeBase, store: Store) -
     engine = new_engine(kb, store)
     quiz = kb.quizzes["basics"]
     code, pin, _ = create(engine)
-    right = [q.answer for q in quiz.questions]
-    wrong = [(q.answer + 1) % len(q.options["es"]) for q in quiz.questions]
+    right, wrong = right_and_wrong(quiz, "es")
     for user, picks in (("t1", [*right[:-1], wrong[-1]]), ("t2", wrong)):
         intro = engine.handle(Incoming(user, text=pin, first_name=user, language_code="es"))
         (start,) = [

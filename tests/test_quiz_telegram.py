@@ -12,7 +12,7 @@ from pathlib import Path
 from cyberhygiene.knowledge import KnowledgeBase
 from cyberhygiene.store import open_store
 from tests.fakes.bot_api import Call, FakeBotAPI
-from tests.tg_harness import buttons, running_bot, start_bot_process, text_of
+from tests.tg_harness import buttons, right_and_wrong, running_bot, start_bot_process, text_of
 
 TRAINER, ANA, LUIS, ZOE, OTHER = 2001, 2002, 2003, 2004, 2005
 GROUP = -100900
@@ -76,8 +76,7 @@ async def test_deep_linked_quiz_to_the_end(kb: KnowledgeBase, tmp_path: Path) ->
 async def test_trainer_session_from_link_to_csv(kb: KnowledgeBase, tmp_path: Path) -> None:
     quiz = kb.quizzes["basics"]
     n = len(quiz.questions)
-    right = [q.answer for q in quiz.questions]
-    wrong = [(q.answer + 1) % len(q.options["en"]) for q in quiz.questions]
+    right, wrong = right_and_wrong(quiz, "en")
     async with running_bot(kb, tmp_path) as bot:
         created = await bot.say(TRAINER, "/newsession basics Taller <b>ONG</b>")
         assert [c.method for c in created] == ["sendMessage", "sendPhoto"]

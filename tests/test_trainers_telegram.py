@@ -20,7 +20,7 @@ from cyberhygiene import payloads
 from cyberhygiene.knowledge import KnowledgeBase
 from cyberhygiene.sessions import PIN_TRIES
 from tests.fakes.bot_api import Call
-from tests.tg_harness import Running, buttons, running_bot, text_of
+from tests.tg_harness import Running, buttons, right_and_wrong, running_bot, text_of
 
 TRAINER, ANA, LUIS, ZOE, OTHER, GUESSER = 3001, 3002, 3003, 3004, 3005, 3006
 
@@ -176,8 +176,7 @@ async def test_workshop_results_chart_and_exports_agree(kb: KnowledgeBase, tmp_p
     """A Spanish-speaking trainer's workshop: four trainees, results, chart, xlsx and csv."""
     quiz = kb.quizzes["basics"]
     n = len(quiz.questions)
-    right = [q.answer for q in quiz.questions]
-    wrong = [(q.answer + 1) % len(q.options["es"]) for q in quiz.questions]
+    right, wrong = right_and_wrong(quiz, "es")
     async with running_bot(kb, tmp_path) as bot:
         created = await bot.say(TRAINER, "/newsession basics Taller Norte", language_code="es")
         ((info, _, _),) = bot.store.sessions_of(str(TRAINER))

@@ -84,6 +84,13 @@ class Running:
         return self.fake.sent_messages(chat_id)[before:]
 
 
+def right_and_wrong(quiz: Any, lang: str) -> tuple[list[int], list[int]]:
+    """For each question of ``quiz``: the right option's index, and a wrong one's."""
+    right = [q.answer for q in quiz.questions]
+    wrong = [(q.answer + 1) % len(q.options[lang]) for q in quiz.questions]
+    return right, wrong
+
+
 def buttons(call: Call) -> list[dict[str, Any]]:
     """Inline keyboard buttons of a sendMessage call, flattened."""
     markup = call.params.get("reply_markup") or {}
