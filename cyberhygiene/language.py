@@ -36,40 +36,30 @@ class LanguageModel:
     def __init__(self, samples: Mapping[str, Iterable[str]], trigram_weight: float = 0.15) -> None:
         self.langs = sorted(samples)
         self.trigram_weight = trigram_weight
-        self._words: dict[str, Counter[str]] = {}
-        self._grams: dict[str, Counter[str]] = {}
+        words: dict[str, Counter[str]] = {lang: Counter() for lang in samples}
+        grams: dict[str, Counter[str]] = {lang: Counter() for lang in samples}
         for lang, texts in samples.items():
-            words: Counter[str] = Counter()
-            grams: Counter[str] = Counter()
             for text in texts:
                 for w in fold(text).split():
-                    words[w] += 1
-                    grams.update(_trigrams(w))
-            self._words[lang] = words
-            self._grams[lang] = grams
-        self._word_totals = {lang: sum(c.values()) for lang, c in self._words.items()}
-        self._gram_totals = {lang: sum(c.values()) for lang, c in self._grams.items()}
-        self._word_vocab = len(set().union(*self._words.values())) + 1 if self._words else 1
-        self._gram_vocab = len(set().union(*self._grams.values())) + 1 if self._grams else 1
-
-        # Log-probabilities precomputed once: a word seen in training costs one lookup per
-        # language; an unseen word adds up its trigrams' (unseen trigrams get the smoothed floor).
+                    words[lang][w] += 1
+                    grams[lang].update(_trigrams(w))
+        vocabulary: set[str] = set().union(*words.values())
+        word_vocab = len(vocabulary) + 1
+        gram_vocab = len(set().union(*grams.values())) + 1
+        # Log-probabilities precomputed once (add-0.5 smoothing): a word seen in training costs one
+        # lookup per language; an unseen word adds up its trigrams' (unseen ones get the floor).
         self._word_logp: dict[str, dict[str, float]] = {}
         self._gram_logp: dict[str, dict[str, float]] = {}
         self._unseen_word: dict[str, float] = {}
         self._unseen_gram: dict[str, float] = {}
-        self._known_score: dict[str, dict[str, float]] = {}
         for lang in self.langs:
-            wt, gt = self._word_totals[lang], self._gram_totals[lang]
-            w_den = wt + 0.5 * self._word_vocab
-            g_den = gt + 0.5 * self._gram_vocab
-            self._word_logp[lang] = {w: math.log((n + 0.5) / w_den) for w, n in self._words[lang].items()}
-            self._gram_logp[lang] = {g: math.log((n + 0.5) / g_den) for g, n in self._grams[lang].items()}
+            w_den = sum(words[lang].values()) + 0.5 * word_vocab
+            g_den = sum(grams[lang].values()) + 0.5 * gram_vocab
+            self._word_logp[lang] = {w: math.log((n + 0.5) / w_den) for w, n in words[lang].items()}
+            self._gram_logp[lang] = {g: math.log((n + 0.5) / g_den) for g, n in grams[lang].items()}
             self._unseen_word[lang] = math.log(0.5 / w_den)
             self._unseen_gram[lang] = math.log(0.5 / g_den)
-        vocabulary = set().union(*self._words.values()) if self._words else set()
-        for lang in self.langs:
-            self._known_score[lang] = {w: self._word_score(lang, w) for w in vocabulary}
+        self._known_score = {lang: {w: self._word_score(lang, w) for w in vocabulary} for lang in self.langs}
 
     def _word_score(self, lang: str, word: str) -> float:
         gram_logp, unseen_gram = self._gram_logp[lang], self._unseen_gram[lang]
