@@ -26,6 +26,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from . import markup
+from .prefilter import text_keys, word_keys
 from .signals_data import Brand, ScamData, Signal
 
 QUOTE_MAX = 90  # characters of the message quoted per sign
@@ -131,6 +132,7 @@ class _Text:
     starts: list[int]  # start of each word in ``folded``
     spans: list[tuple[int, int]]  # span of each word in the original text
     original: str
+    keys: frozenset[str] = frozenset()  # beginnings of its words (see prefilter.py)
 
     def quote(self, start: int, end: int) -> str:
         """The original words behind ``folded[start:end]``."""
@@ -178,6 +180,9 @@ class ScamChecker:
     def __init__(self, data: ScamData) -> None:
         self.data = data
         self._text_signals = [s for s in data.signals.values() if s.patterns]
+        # Word beginnings each pattern needs (None: always try it); see prefilter.py. Worked out
+        # on a pattern's first use (some 60 ms in all), so that start-up doesn't pay for it.
+        self._pattern_keys: dict[str, frozenset[str] | None] = {}
         names: dict[str, Brand] = {}
         for brand in data.brands:
             for name in brand.names:
@@ -456,7 +461,8 @@ class ScamChecker:
         for word in words:
             starts.append(pos)
             pos += len(word) + 1
-        return _Text(" ".join(words), starts, spans, clean)
+        folded = " ".join(words)
+        return _Text(folded, starts, spans, clean, text_keys(folded))
 
     def brands_named(self, text: str) -> list[tuple[Brand, str]]:
         """Brands a message names in its words (not its links), with the words that name them."""
@@ -478,6 +484,11 @@ class ScamChecker:
 
     def _signal_match(self, signal: Signal, norm: _Text) -> Finding | None:
         for pattern in signal.patterns:
+            if pattern.pattern not in self._pattern_keys:
+                self._pattern_keys[pattern.pattern] = word_keys(pattern)
+            keys = self._pattern_keys[pattern.pattern]
+            if keys is not None and keys.isdisjoint(norm.keys):
+                continue  # none of the message's words begins the way a match must
             for m in pattern.finditer(norm.folded):
                 if m.end() == m.start():
                     continue
