@@ -56,6 +56,7 @@ PASTED_SIGNS = 2
 COMMAND_ALIASES: dict[str, str] = {
     "ayuda": "help",
     "nuevasesion": "newsession",
+    "adaptar": "adapt",
     "sesiones": "sessions",
     "resultados": "results",
     "exportar": "export",
@@ -82,6 +83,7 @@ SPANISH_COMMANDS = frozenset(
         "cancelar",
         "examen",
         "nuevasesion",
+        "adaptar",
         "sesiones",
         "resultados",
         "exportar",
@@ -503,7 +505,7 @@ class Engine:
             return self.quiz.on_command(incoming, arg, lang)
         if command == "stopquiz":
             return self.quiz.stop_group(incoming, lang)
-        if command in {"newsession", "sessions", "results", "export", "close"}:
+        if command in {"newsession", "adapt", "sessions", "results", "export", "close"}:
             return self.sessions.on_command(incoming, command, arg, lang)
         if command in {"join", "unirse", "unirme"}:
             return self.sessions.on_command(incoming, "join", arg, lang)
@@ -569,6 +571,7 @@ class Engine:
             return self.sessions.on_join(incoming, p.args[0], lang)
         if p.kind in {
             payloads.SESSION_NEW,
+            payloads.SESSION_ADAPT,
             payloads.SESSION_RESULTS,
             payloads.SESSION_EXPORT,
             payloads.SESSION_CLOSE,

@@ -169,6 +169,7 @@ def load(
         load_ui(content_dir / "ui.yaml", kb, problems)
         refs = load_topics(content_dir / "topics.yaml", kb, problems)
         load_quizzes(content_dir / "quizzes", kb, problems)
+        kb.quizzes.adapted_title = kb.ui.get("quiz_adapted_title", {})
         load_glossary(content_dir / "glossary.yaml", kb, problems)
         if intents_dir.is_dir():
             _cross_check(kb, refs, problems)

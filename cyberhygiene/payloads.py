@@ -29,7 +29,8 @@ ANSWER_FOR = "ac"  # ac:<intent_id>:<us|mx>  (an answer's view for one country)
 MORE = "mo"  # mo:<intent_id>  (an answer's "More" part)
 UNKNOWN_COUNTRY = "xx"
 # Trainer buttons. Each names a session by its code; the engine answers only its owner.
-SESSION_NEW = "ns"  # ns:<quiz_id>: create a session for that quiz
+SESSION_NEW = "ns"  # ns:<quiz_id>: create a session for that quiz (or an adapted one, "basics-5b")
+SESSION_ADAPT = "na"  # na[:<quiz_id>:<hex mask>]: choose a quiz, then the questions to keep
 SESSION_RESULTS = "sr"  # sr:<code>
 SESSION_EXPORT = "se"  # se:<code>
 SESSION_CLOSE = "sc"  # sc:<code>
@@ -41,6 +42,7 @@ SESSION_LINK = "s_"
 
 _ID = r"[a-z0-9_]{1,40}"
 _NUM = r"\d{1,9}"
+_QUIZ = rf"{_ID}(-[0-9a-f]{{1,8}})?"  # a quiz, or an adapted one (data.model.ADAPTED_SEP)
 _SHAPES: dict[str, re.Pattern[str]] = {
     ANSWER: re.compile(rf"^{_ID}$"),
     GUESS: re.compile(rf"^{_ID}$"),
@@ -49,14 +51,15 @@ _SHAPES: dict[str, re.Pattern[str]] = {
     LANGUAGE: re.compile(r"^(en|es)$"),
     FORGET: re.compile(r"^[yn]$"),
     QUIZ_LIST: re.compile(r"^$"),
-    QUIZ_START: re.compile(rf"^{_ID}$"),
+    QUIZ_START: re.compile(rf"^{_QUIZ}$"),
     QUIZ_ANSWER: re.compile(rf"^{_NUM}:\d{{1,2}}:\d$"),
     QUIZ_NEXT: re.compile(rf"^{_NUM}$"),
     SESSION_JOIN: re.compile(r"^[A-Za-z0-9]{6,20}$"),
     COUNTRY: re.compile(rf"^(us|mx|xx)(:{_ID})?$"),
     ANSWER_FOR: re.compile(rf"^{_ID}:(us|mx)$"),
     MORE: re.compile(rf"^{_ID}$"),
-    SESSION_NEW: re.compile(rf"^{_ID}$"),
+    SESSION_NEW: re.compile(rf"^{_QUIZ}$"),
+    SESSION_ADAPT: re.compile(rf"^({_ID}:[0-9a-f]{{1,8}})?$"),
     SESSION_RESULTS: re.compile(r"^[A-Za-z0-9]{6,20}$"),
     SESSION_EXPORT: re.compile(r"^[A-Za-z0-9]{6,20}$"),
     SESSION_CLOSE: re.compile(r"^[A-Za-z0-9]{6,20}$"),

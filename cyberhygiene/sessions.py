@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from . import charts, markup, payloads, spreadsheets
+from .data.model import ADAPTED_SEP, adapted_id
 from .exports import safe_cell
 from .images import qr_png
 from .knowledge import Quiz
@@ -36,6 +37,7 @@ PIN_TRIES = 5  # wrong PINs a user may send per window before being told to wait
 PIN_WINDOW = 600.0  # seconds; wrong PINs are stored (user id and time) this long, then deleted
 LIVE_NAMES = 10  # a live view names the last trainees to join, then "and N more"
 LIVE_NAME_CHARS = 30
+ADAPT_LABEL_CHARS = 40  # a question's text on its keep / leave-out button
 # What a live view's message says at its end: still updating, the session closed, or it stopped
 # (ran its maximum time, or a newer message of the same session took over).
 LIVE_UPDATING, LIVE_CLOSED, LIVE_STOPPED = "updating", "closed", "stopped"
@@ -175,6 +177,8 @@ class TrainerSessions:
             return self._private_only(lang)
         if command == "newsession":
             return self.create(incoming, arg, lang)
+        if command == "adapt":
+            return self.adapt(incoming, (), lang)
         if command == "sessions":
             return self.list_sessions(incoming, lang)
         if command == "join":
@@ -203,6 +207,8 @@ class TrainerSessions:
         """The trainer's buttons: new session for a quiz, and results / export / close."""
         if incoming.in_group:
             return self._private_only(lang)
+        if p.kind == payloads.SESSION_ADAPT:
+            return self.adapt(incoming, p.args, lang)
         if p.kind == payloads.SESSION_NEW:
             if p.args[0] not in self.kb.quizzes:
                 return self.tools.stale(lang)
@@ -241,7 +247,8 @@ class TrainerSessions:
 
     def create(self, incoming: Incoming, arg: str, lang: str) -> list[Reply]:
         if not arg.strip():
-            return [Reply(self._t("session_pick_quiz", lang), lang, self._quiz_choices(lang))]
+            adapt = Choice(self._t("session_adapt_button", lang), payloads.make(payloads.SESSION_ADAPT))
+            return [Reply(self._t("session_pick_quiz", lang), lang, (*self._quiz_choices(lang), adapt))]
         quiz_id, _, title = arg.strip().partition(" ")
         if quiz_id.lower() in self.kb.quizzes:
             return self._create(incoming, quiz_id.lower(), title, lang)
@@ -257,6 +264,51 @@ class TrainerSessions:
             return [Reply(text, lang, self._quiz_choices(lang, guesses))]
         text = self._t("session_quiz_unknown", lang, typed=typed)
         return [Reply(text, lang, self._quiz_choices(lang))]
+
+    def adapt(self, incoming: Incoming, args: tuple[str, ...], lang: str) -> list[Reply]:
+        """Choose a quiz (no ``args``), then which of its questions the session keeps.
+
+        Everything the trainer chose travels in the buttons (quiz id and question mask), so
+        nothing is stored until the session is created for the adapted quiz ("basics-5b")."""
+        edit = incoming.payload is not None
+        if not args:
+            quizzes = tuple(
+                Choice(
+                    quiz.title[lang],
+                    payloads.make(payloads.SESSION_ADAPT, qid, f"{(1 << len(quiz.questions)) - 1:x}"),
+                )
+                for qid, quiz in self.kb.quizzes.items()
+            )
+            return [Reply(self._t("session_adapt_pick", lang), lang, quizzes, edit=edit)]
+        quiz_id, mask_text = args
+        quiz = self.kb.quizzes.get(quiz_id) if ADAPTED_SEP not in quiz_id else None
+        mask = int(mask_text, 16)
+        if quiz is None or mask >= 1 << len(quiz.questions):
+            return self.tools.stale(lang)
+        full = (1 << len(quiz.questions)) - 1
+        kept = bin(mask).count("1")
+        choices: list[Choice] = []
+        for i, question in enumerate(quiz.questions):
+            label = self._t(
+                "session_adapt_kept" if mask >> i & 1 else "session_adapt_left_out",
+                lang,
+                n=i + 1,
+                question=_short(question.question[lang], ADAPT_LABEL_CHARS),
+            )
+            choices.append(
+                Choice(label, payloads.make(payloads.SESSION_ADAPT, quiz_id, f"{mask ^ 1 << i:x}"))
+            )
+        if kept:
+            chosen = quiz_id if mask == full else adapted_id(quiz_id, mask)
+            create = self._t("session_adapt_create", lang, n=kept)
+            choices.append(Choice(create, payloads.make(payloads.SESSION_NEW, chosen)))
+        choices.append(Choice(self._t("session_adapt_back", lang), payloads.make(payloads.SESSION_ADAPT)))
+        text = self._t(
+            "session_adapt", lang, title=markup.escape(quiz.title[lang]), n=kept, total=len(quiz.questions)
+        )
+        if not kept:
+            text += "\n\n" + self._t("session_adapt_none", lang)
+        return [Reply(text, lang, tuple(choices), edit=edit)]
 
     def _create(self, incoming: Incoming, quiz_id: str, title: str, lang: str) -> list[Reply]:
         quiz = self.kb.quizzes[quiz_id]

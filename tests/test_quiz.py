@@ -270,3 +270,33 @@ def test_group_quiz_polls_and_leaderboard(engine: Engine, kb: KnowledgeBase) -> 
     assert "1. Ana: 1/" in board and "2. <Beto>: 0/" in board
     assert "&lt;Beto&gt;" in stopped[0].html()
     assert "no quiz" in engine.handle(Incoming("host", text="/stopquiz", **group))[0].plain()
+
+
+def test_adapted_quiz_ids(kb: KnowledgeBase) -> None:
+    """ "basics-5b": basics with the questions whose bits are set (1, 2, 4, 5, 7); never listed."""
+    quizzes = kb.quizzes
+    base = quizzes["basics"]
+    assert len(base.questions) == 7
+    adapted = quizzes["basics-5b"]
+    assert adapted.id == "basics-5b"
+    assert adapted.questions == tuple(base.questions[i] for i in (0, 1, 3, 4, 6))
+    assert adapted.title["es"] == f"{base.title['es']} (5 de 7 preguntas)"
+    assert adapted.title["en"] == f"{base.title['en']} (5 of 7 questions)"
+    assert adapted.pass_mark == base.pass_mark
+    assert quizzes.get("basics-1") is not None and quizzes.get("basics-1").questions == base.questions[:1]  # type: ignore[union-attr]
+    # not canonical, empty, every question (that is "basics"), too many bits, unknown quiz
+    for bad in (
+        "basics-05b",
+        "basics-5B",
+        "basics-0",
+        "basics-7f",
+        "basics-80",
+        "basics-",
+        "nope-1",
+        "basics-zz",
+    ):
+        assert bad not in quizzes, bad
+        assert quizzes.get(bad) is None
+        with pytest.raises(KeyError):
+            quizzes[bad]
+    assert "basics-5b" not in list(quizzes) and all("-" not in q.id for q in quizzes.values())

@@ -66,10 +66,13 @@ async def test_tap_to_create_share_and_follow_a_session(kb: KnowledgeBase, tmp_p
     async with running_bot(kb, tmp_path) as bot:
         # /newsession with no argument: the quizzes by title, in the trainer's language
         pick = await bot.say(TRAINER, "/newsession", language_code="es")
-        assert len(pick) == 1 and set(kinds(pick[0])) == {payloads.SESSION_NEW}
+        # one button per quiz, then "choose the questions" (see the adapting test below)
+        assert len(pick) == 1 and kinds(pick[0]) == [payloads.SESSION_NEW] * len(kb.quizzes) + [
+            payloads.SESSION_ADAPT
+        ]
         labels = [b["text"] for b in buttons(pick[0])]
         assert quiz.title["es"] in labels and quiz.title["en"] not in labels
-        assert len(labels) == len(kb.quizzes)
+        assert len(labels) == len(kb.quizzes) + 1
         created = await tap(bot, TRAINER, pick[0], payloads.SESSION_NEW, labels.index(quiz.title["es"]))
         assert [c.method for c in created] == ["sendMessage", "sendPhoto"]
         ((info, _, _),) = bot.store.sessions_of(str(TRAINER))
@@ -170,6 +173,79 @@ async def test_cancel_with_nothing_to_cancel(kb: KnowledgeBase, tmp_path: Path) 
         await bot.say(ANA, "/quiz basics")
         assert "OK, cancelled" in text_of(await bot.say(ANA, "/cancel"))
         assert "nada que cancelar" in text_of(await bot.say(LUIS, "/cancelar", language_code="es"))
+
+
+async def test_a_trainer_adapts_a_quiz_and_everything_follows_the_questions_kept(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """/newsession → "choose the questions" → a quiz → leave two out → the session, the trainee's
+    quiz, the results and the export all have the five questions kept, in their order."""
+    quiz = kb.quizzes["basics"]
+    total = len(quiz.questions)
+    assert total == 7
+    async with running_bot(kb, tmp_path) as bot:
+        pick = await bot.say(TRAINER, "/newsession", language_code="es")
+        menu = await tap(bot, TRAINER, pick[0], payloads.SESSION_ADAPT)
+        assert [c.method for c in menu] == ["editMessageText"], "the same message changes"
+        assert kinds(menu[0]) == [payloads.SESSION_ADAPT] * len(kb.quizzes)
+        titles = [b["text"] for b in buttons(menu[0])]
+        editor = await tap(bot, TRAINER, menu[0], payloads.SESSION_ADAPT, titles.index(quiz.title["es"]))
+        assert "7 de 7 preguntas elegidas" in editor[0].params["text"]
+        labels = [b["text"] for b in buttons(editor[0])]
+        assert labels[0].startswith("✅ 1. ") and labels[-2] == "▶️ Crear la sesión (7 preguntas)"
+        # leave out questions 3 and 6
+        editor = await tap(bot, TRAINER, editor[0], payloads.SESSION_ADAPT, 2)
+        editor = await tap(bot, TRAINER, editor[0], payloads.SESSION_ADAPT, 5)
+        assert [c.method for c in editor] == ["editMessageText"]
+        assert "5 de 7 preguntas elegidas" in editor[0].params["text"]
+        labels = [b["text"] for b in buttons(editor[0])]
+        assert [lab[0] for lab in labels[:total]] == ["✅", "✅", "⬜", "✅", "✅", "⬜", "✅"]
+        # ... put 6 back and take it out again: the buttons carry the whole choice
+        editor = await tap(bot, TRAINER, editor[0], payloads.SESSION_ADAPT, 5)
+        assert "6 de 7" in editor[0].params["text"]
+        editor = await tap(bot, TRAINER, editor[0], payloads.SESSION_ADAPT, 5)
+        created = await tap(bot, TRAINER, editor[0], payloads.SESSION_NEW)
+        assert [c.method for c in created] == ["sendMessage", "sendPhoto"]
+        ((info, _, _),) = bot.store.sessions_of(str(TRAINER))
+        assert info.quiz_id == "basics-5b"  # bits 0,1,3,4,6
+        assert info.title == f"{quiz.title['es']} (5 de 7 preguntas)"
+        kept = [q for i, q in enumerate(quiz.questions) if i not in (2, 5)]
+
+        intro = await bot.say(ANA, info.pin or "", first_name="Ana", language_code="es")
+        assert "5 preguntas" in text_of(intro)
+        started = await tap(bot, ANA, intro[0], payloads.SESSION_JOIN)
+        assert kept[0].question["es"] in text_of(started)
+        await play_to_end(bot, ANA, started, [q.answer for q in kept])
+        results = await tap(bot, TRAINER, created[0], payloads.SESSION_RESULTS, until="sendPhoto")
+        plain = re.sub(r"<[^>]+>", "", text_of(results[:-1]))
+        assert "Calificación promedio: 100" in plain
+        q_lines = [line for line in plain.splitlines() if line.startswith("P") and " · " in line]
+        assert len(q_lines) == 5
+        assert quiz.questions[2].question["es"] not in plain and quiz.questions[5].question["es"] not in plain
+
+        exported = await tap(bot, TRAINER, created[0], payloads.SESSION_EXPORT, until="sendDocument", count=2)
+        docs = {f.filename or n: f.data for c in exported for n, f in c.files.items()}
+        book = openpyxl.load_workbook(io.BytesIO(docs[f"session-{info.code}.xlsx"]))
+        questions = [r[1] for r in book["Preguntas"].iter_rows(min_row=2, values_only=True)]
+        assert questions == [q.question["es"] for q in kept]
+        (ana,) = book["Resultados"].iter_rows(min_row=2, values_only=True)
+        assert ana[4:7] == (5, 5, 100.0)
+
+        # leaving every question out: no "create" button, and a word on why
+        menu = await tap(bot, TRAINER, editor[0], payloads.SESSION_ADAPT, -1)  # "↩️ Otro quiz"
+        assert [b["text"] for b in buttons(menu[0])] == titles
+        editor = await tap(bot, TRAINER, menu[0], payloads.SESSION_ADAPT, titles.index(quiz.title["es"]))
+        for i in range(total):
+            editor = await tap(bot, TRAINER, editor[0], payloads.SESSION_ADAPT, i)
+        assert payloads.SESSION_NEW not in kinds(editor[0])
+        assert "Elige al menos una pregunta" in editor[0].params["text"]
+
+        # forged or outdated buttons: a polite "no longer valid", nothing created
+        stale = "Ese botón ya no es válido"
+        for data in ("1:na:basics:ff", "1:ns:basics-7f", "1:ns:basics-0", "1:na:nope:1", "1:ns:basics-zz"):
+            reply = await bot.press(TRAINER, data, check_buttons=False)
+            assert stale in text_of(reply), data
+        assert len(bot.store.sessions_of(str(TRAINER))) == 1
 
 
 async def test_workshop_results_chart_and_exports_agree(kb: KnowledgeBase, tmp_path: Path) -> None:

@@ -100,6 +100,7 @@ PRIVATE_MENU: tuple[tuple[str, str], ...] = (
     ("cancel", "cancelar"),
     ("join", "unirse"),
     ("newsession", "nuevasesion"),
+    ("adapt", "adaptar"),
     ("sessions", "sesiones"),
     ("results", "resultados"),
     ("export", "exportar"),

@@ -89,6 +89,64 @@ class Quiz:
     line: int = 0
 
 
+# A trainer's adapted quiz is named by its quiz's id, this separator and a hex mask of the questions
+# kept (bit i: question i+1): "basics-5b" is basics without questions 3 and 6. Deep links allow "-",
+# quiz ids don't use it, and the name alone rebuilds the quiz: nothing is stored for it.
+ADAPTED_SEP = "-"
+
+
+def adapted_id(base: str, mask: int) -> str:
+    return f"{base}{ADAPTED_SEP}{mask:x}"
+
+
+class Quizzes(dict[str, Quiz]):
+    """The quizzes by id. Also answers for adapted ids (see :data:`ADAPTED_SEP`), which are never
+    listed: iterating gives the quizzes in ``content/quizzes/`` only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # "{title} ({n} of {total} questions)" per language (the UI string quiz_adapted_title).
+        self.adapted_title: Localized = {}
+
+    def split(self, quiz_id: str) -> tuple[Quiz, int] | None:
+        """An adapted id's quiz and question mask; None unless the id is canonical and valid
+        (a known quiz, some but not all of its questions, the mask written in short hex)."""
+        base, sep, mask_text = quiz_id.partition(ADAPTED_SEP)
+        quiz = super().get(base)
+        if not sep or quiz is None or not mask_text or len(mask_text) > 8:
+            return None
+        try:
+            mask = int(mask_text, 16)
+        except ValueError:
+            return None
+        if f"{mask:x}" != mask_text or not 0 < mask < (1 << len(quiz.questions)) - 1:
+            return None
+        return quiz, mask
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and (super().__contains__(key) or self.split(key) is not None)
+
+    def __getitem__(self, key: str) -> Quiz:
+        if super().__contains__(key):
+            return super().__getitem__(key)
+        found = self.split(key)
+        if found is None:
+            raise KeyError(key)
+        quiz, mask = found
+        kept = tuple(q for i, q in enumerate(quiz.questions) if mask >> i & 1)
+        total = len(quiz.questions)
+        title = {
+            lang: (self.adapted_title.get(lang) or "{title}").format(title=text, n=len(kept), total=total)
+            for lang, text in quiz.title.items()
+        }
+        return Quiz(key, title, quiz.description, quiz.pass_mark, kept, quiz.path, quiz.line)
+
+    def get(self, key: str, default: Quiz | None = None) -> Quiz | None:  # type: ignore[override]
+        if key not in self:
+            return default
+        return self[key]
+
+
 @dataclass(frozen=True)
 class TopicGroup:
     id: str
@@ -126,7 +184,7 @@ class KnowledgeBase:
     ui: dict[str, Localized] = field(default_factory=dict)
     ui_where: dict[str, tuple[str, int]] = field(default_factory=dict)  # key -> (path, line)
     topics: list[TopicGroup] = field(default_factory=list)
-    quizzes: dict[str, Quiz] = field(default_factory=dict)
+    quizzes: Quizzes = field(default_factory=Quizzes)
     lexicon: dict[str, dict[str, str]] = field(default_factory=dict)
     out_of_scope: dict[str, tuple[str, ...]] = field(default_factory=dict)
     glossary: list[Term] = field(default_factory=list)
