@@ -1,6 +1,6 @@
 """Message-checker speed, as a ratio against the intent matcher on the same messages.
 
-Messages: every ``tests/data/scam_*.yaml`` present (scams and legitimate ones). Baseline: the
+Messages: every ``content/scam_examples/*.yaml`` and ``tests/data/scam_*.yaml`` (scams and legitimate ones). Baseline: the
 engine's matcher through its public ``Matcher.match(text, lang)`` (whatever model the branch has),
 run in the same process. Ours: :meth:`ScamChecker.findings` (normalization, every text signal's
 patterns and fuzzy phrases, links). Target: at most 1 ms per message. Also the cost of deciding
@@ -50,11 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
     kb = load_or_raise(ROOT / "intents", ROOT / "content")
-    matcher = Engine(kb, open_store(":memory:"), Settings()).matcher  # the trained model, as the bot runs it
+    engine = Engine(kb, open_store(":memory:"), Settings())  # the trained models, as the bot runs them
+    matcher = engine.matcher
     start = time.perf_counter()
     checker = ScamChecker(load_signals(kb, ROOT / "content"))
     build = time.perf_counter() - start
-    files = sorted((ROOT / "tests" / "data").glob("scam_*.yaml"))
+    checker.model = engine.checker.model  # the scam model, loaded (or trained) by the engine
+    files = sorted(ROOT.glob("content/scam_examples/*.yaml")) + sorted(ROOT.glob("tests/data/scam_*.yaml"))
     cases: list[tuple[str, str]] = []
     for path in files:
         cases += [(c["text"], c["lang"]) for c in yaml.safe_load(path.read_text("utf-8"))]

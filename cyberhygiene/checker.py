@@ -17,16 +17,21 @@ from __future__ import annotations
 
 import bisect
 import ipaddress
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from . import markup
+from .model import Model
 from .prefilter import text_keys, word_keys
+from .scam_examples import SCAM
 from .signals_data import Brand, ScamData, Signal
 
 QUOTE_MAX = 90  # characters of the message quoted per sign
@@ -174,11 +179,21 @@ def _unleet(token: str) -> str:
     return token.translate(_LEET) if any(ch.isalpha() for ch in core) else token
 
 
+MODEL_QUOTES = 3  # words quoted for the scam model's sign
+MODEL_QUOTE_MAX_SHARE = 0.05  # ... never words found in more than this share of the examples
+_COMMON_IDF = 1 + math.log(1 / MODEL_QUOTE_MAX_SHARE)  # scikit-learn's smooth idf at that share
+# Bump when the normalization below changes: the scam model, trained on normalized examples, is
+# then retrained (its file's hash includes this).
+NORMALIZER_VERSION = "1"
+
+
 class ScamChecker:
     """Finds warning signs in a message. Build once (compiles the data); call from any thread."""
 
-    def __init__(self, data: ScamData) -> None:
+    def __init__(self, data: ScamData, model: Model | None = None) -> None:
         self.data = data
+        # The scam model (scam_examples.py): the last sign, for messages no written sign fits.
+        self.model = model
         self._text_signals = [s for s in data.signals.values() if s.patterns]
         # Word beginnings each pattern needs (None: always try it); see prefilter.py. Worked out
         # on a pattern's first use (some 60 ms in all), so that start-up doesn't pay for it.
@@ -464,6 +479,10 @@ class ScamChecker:
         folded = " ".join(words)
         return _Text(folded, starts, spans, clean, text_keys(folded))
 
+    def fold(self, text: str) -> str:
+        """``text`` as the signals see it: lower case, no accents or punctuation, links taken out."""
+        return self._normalized(text[:MAX_TEXT]).folded
+
     def brands_named(self, text: str) -> list[tuple[Brand, str]]:
         """Brands a message names in its words (not its links), with the words that name them."""
         return self._named(self._normalized(text[:MAX_TEXT]))
@@ -521,6 +540,10 @@ class ScamChecker:
         for finding in self.link_findings(text, [b for b, _ in named]):
             link_signal = self.data.signals.get(finding.signal)
             (weak if link_signal is not None and link_signal.weak else strong).append(finding)
+        if not strong and self.model is not None and "reads_like_scam" in self.data.signals:
+            found = self._model_finding(norm)
+            if found is not None:
+                strong.append(found)
         impersonation = self.data.signals.get("impersonation")
         if named and impersonation is not None:
             brand, quote = named[0]
@@ -533,6 +556,51 @@ class ScamChecker:
         if strong or sum(f.signal != "impersonation" for f in weak) >= 2:
             return strong + weak
         return []
+
+    def scam_probability(self, text: str) -> float | None:
+        """The scam model's probability that ``text`` is a scam (None without a model)."""
+        if self.model is None:
+            return None
+        return self._model_scores(self._normalized(text[:MAX_TEXT]).folded)[0]
+
+    def _model_scores(self, folded: str) -> tuple[float, npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+        """Probability of "scam", and the message's feature columns and each one's pull toward it."""
+        model = self.model
+        assert model is not None
+        k = model.classes.index(SCAM)
+        cols, vals = model.features(folded)
+        logits = model.intercept + vals @ model.coef[cols] if len(cols) else model.intercept.copy()
+        p = np.exp(logits - logits.max())
+        probability = float(p[k] / p.sum())
+        pull = vals * (model.coef[cols, k] - model.coef[cols, 1 - k]) if len(cols) else vals
+        return probability, cols, pull
+
+    def _model_finding(self, norm: _Text) -> Finding | None:
+        """ "Reads like a scam" when the model is sure enough, quoting the words that weigh most."""
+        if not norm.folded:
+            return None
+        probability, cols, pull = self._model_scores(norm.folded)
+        if probability < self.data.model_threshold:
+            return None
+        assert self.model is not None
+        words = self.model.blocks[0]  # the word 1-2-gram block comes first
+        picked: list[tuple[int, int]] = []  # spans in ``folded`` of the words that weigh most
+        for i in np.argsort(-pull):
+            col = int(cols[i])
+            if pull[i] <= 0 or len(picked) == MODEL_QUOTES:
+                break
+            if not words.offset <= col < words.offset + len(words.terms):
+                continue
+            term = words.terms[col - words.offset]
+            if not re.search(r"[^\W\d_]{3}", term) or words.idf[col - words.offset] < _COMMON_IDF:
+                continue  # numbers, and words too common to show anything ("para", "your")
+            m = re.search(rf"(?<!\w){re.escape(term)}(?!\w)", norm.folded)
+            if m is None or any(a <= m.start() < b or m.start() <= a < m.end() for a, b in picked):
+                continue
+            picked.append((m.start(), m.end()))
+        # in the message's order, each quoted as written: “frozen”, “verification”, “call now”
+        quote = "”, “".join(norm.quote(a, b) for a, b in sorted(picked))
+        return Finding("reads_like_scam", quote or _trim(norm.original))
 
     # -- when to check ----------------------------------------------------------------------
     def mostly_link(self, text: str) -> bool:

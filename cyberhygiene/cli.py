@@ -151,6 +151,7 @@ def _knowledge(args: argparse.Namespace) -> KnowledgeBase:
 
 def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = None):  # type: ignore[no-untyped-def]
     from .engine import Engine
+    from .scam_examples import ExamplesError
     from .signals_data import SignalsError
     from .signals_data import load_or_raise as load_signals_or_raise
     from .store import open_store
@@ -175,7 +176,15 @@ def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = 
     except (sqlite3.Error, OSError, RuntimeError) as exc:
         print(f"refusing to start: database {path}: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
-    return Engine(kb, store, settings, signals=signals)
+    try:
+        return Engine(kb, store, settings, signals=signals)
+    except ExamplesError as exc:  # changed examples are read (and checked) to train the scam model
+        print(str(exc), file=sys.stderr)
+        print(
+            f"refusing to start: {len(exc.problems)} problem(s) in the data files (run `python bot.py validate`)",
+            file=sys.stderr,
+        )
+        raise SystemExit(1) from None
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:

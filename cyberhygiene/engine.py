@@ -18,7 +18,7 @@ from functools import lru_cache
 from . import markup, payloads
 from .admin import COMMANDS as ADMIN_COMMANDS
 from .admin import AdminCommands
-from .checker import ScamChecker, report_countries
+from .checker import NORMALIZER_VERSION, ScamChecker, report_countries
 from .config import DEFAULT_CONTENT_DIR, Settings
 from .knowledge import COUNTRIES, LANGS, Answer, KnowledgeBase
 from .language import LanguageModel
@@ -28,9 +28,9 @@ from .messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, InlineResult, Li
 from .normalize import Lexicon, fold
 from .quiz import QuizFlow
 from .rendering import answer_markup as render_answer
+from .scam_examples import ensure_scam_model
 from .sessions import TrainerSessions
-from .signals_data import SIGNALS_FILE, ScamData
-from .signals_data import load_signals as _load_signals
+from .signals_data import ScamData, load_with_examples
 from .store import Store, UserPrefs
 from .toolkit import Toolkit
 
@@ -132,8 +132,13 @@ class Engine:
             samples.setdefault(lang, []).extend(table)
         self.language = LanguageModel(samples)
         # The message checker's data: given by the CLI (loaded from --content and validated at
-        # start-up), else the project's own content/scam_signals.yaml.
-        self.checker = ScamChecker(signals) if signals is not None else _default_checker()
+        # start-up), else the project's own content/scam_signals.yaml and content/scam_examples/.
+        # Its scam model is loaded from MODEL_DIR, or trained (about a second) when missing.
+        self.checker = ScamChecker(signals if signals is not None else _default_signals())
+        if self.checker.data.examples_dir is not None:
+            self.checker.model = ensure_scam_model(
+                self.checker.data.examples_dir, self.checker.fold, NORMALIZER_VERSION, self.settings.model_dir
+            )
         self._clock = clock
         self._flood_lock = threading.Lock()  # channels may call handle() from worker threads
         self._recent: dict[str, deque[float]] = defaultdict(deque)
@@ -713,9 +718,9 @@ def _sanitized(incoming: Incoming) -> Incoming:
 
 
 @lru_cache(maxsize=1)
-def _default_checker() -> ScamChecker:
-    """The checker over the project's own signals file, loaded once per process."""
-    data, problems = _load_signals(DEFAULT_CONTENT_DIR / SIGNALS_FILE)
+def _default_signals() -> ScamData:
+    """The project's own signals file and scam examples, loaded once per process."""
+    data, problems = load_with_examples(DEFAULT_CONTENT_DIR)
     if data is None:
         raise ValueError("\n".join(str(p) for p in problems))
-    return ScamChecker(data)
+    return data

@@ -408,8 +408,10 @@ def train(kb: KnowledgeBase, lexicon: Lexicon, progress: Progress | None = None)
 
 
 # -- the cached model file --------------------------------------------------------------------
-def model_path(model_dir: Path, digest: str) -> Path:
-    return model_dir / f"model-{digest[:16]}.npz"
+def model_path(model_dir: Path, digest: str, prefix: str = "model") -> Path:
+    """Where a model for data ``digest`` is kept; ``prefix`` tells the intent model ("model")
+    from the message checker's ("scam-model", :mod:`cyberhygiene.scam_examples`)."""
+    return model_dir / f"{prefix}-{digest[:16]}.npz"
 
 
 # Models already loaded in this process, by file and data hash: the tests and a long-running bot
@@ -423,9 +425,9 @@ def clear_cache() -> None:
     _LOADED.clear()
 
 
-def load_current(model_dir: Path, digest: str) -> Model | None:
+def load_current(model_dir: Path, digest: str, prefix: str = "model") -> Model | None:
     """The stored model for data ``digest``, or None when missing, stale or unreadable."""
-    path = model_path(model_dir, digest)
+    path = model_path(model_dir, digest, prefix)
     key = (str(path.resolve()), digest)
     if key in _LOADED:
         return _LOADED[key]
@@ -464,16 +466,16 @@ def ensure_model(
     return model
 
 
-def save_model(model: Model, model_dir: Path) -> Path:
+def save_model(model: Model, model_dir: Path, prefix: str = "model") -> Path:
     """Save ``model`` in ``model_dir`` under its data hash and prune old model files."""
-    path = model_path(model_dir, model.data_hash)
+    path = model_path(model_dir, model.data_hash, prefix)
     try:
         model.save(path)
     except OSError as exc:  # a read-only checkout still runs, it just trains again next time
-        logger.warning("could not save the intent model in %s: %s", model_dir, exc)
+        logger.warning("could not save the %s file in %s: %s", prefix, model_dir, exc)
         return path
     _LOADED[(str(path.resolve()), model.data_hash)] = model
-    old = sorted(model_dir.glob("model-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    old = sorted(model_dir.glob(f"{prefix}-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in [p for p in old if p != path][KEEP_MODELS - 1 :]:
         stale.unlink(missing_ok=True)
     return path

@@ -19,6 +19,7 @@ from typing import Any
 from . import markup
 from .data.checks import Checker
 from .knowledge import LANGS, URL_RE, KnowledgeBase
+from .scam_examples import EXAMPLES_DIR, load_examples
 from .yamlsrc import LDict, LList, Problem, load_file
 
 SIGNALS_FILE = "scam_signals.yaml"
@@ -43,6 +44,7 @@ COMPUTED: dict[str, frozenset[str]] = {
     "link_subdomains": frozenset({"link", "domain"}),
     "link_fake_ending": frozenset({"link", "domain"}),
     "link_invite": frozenset({"link"}),
+    "reads_like_scam": frozenset({"quote"}),  # the scam model (scam_examples.py), quoting its top words
     "link_free_mail": frozenset({"link", "domain", "official", "name"}),
 }
 TEXT_PLACEHOLDERS = frozenset({"quote"})
@@ -89,6 +91,8 @@ class ScamData:
     path: str = SIGNALS_FILE
     checked: str = ""
     fuzzy_cutoff: float = 90.0
+    # The scam model's probability from which a message "reads like a scam" (see the file).
+    model_threshold: float = 0.8
     link_tlds: frozenset[str] = frozenset()
     public_suffixes: frozenset[str] = frozenset()
     shorteners: frozenset[str] = frozenset()
@@ -98,6 +102,8 @@ class ScamData:
     signals: dict[str, Signal] = field(default_factory=dict)
     ask_phrases: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
     replies: dict[str, Localized] = field(default_factory=dict)
+    # content/scam_examples/: labelled messages the scam model learns from (None: no model)
+    examples_dir: Path | None = None
 
     def reply(self, key: str, lang: str, **values: object) -> str:
         template = self.replies[key].get(lang) or self.replies[key]["en"]
@@ -373,7 +379,7 @@ def parse(data: Any, shown: str) -> tuple[ScamData | None, list[Problem]]:
         "brands",
         "signals",
     )
-    optional = ("free_mail", "free_mail_roles")
+    optional = ("free_mail", "free_mail_roles", "model_threshold")
     f.keys(top, "the signals file", (*top_keys, "ask_phrases", "replies"), optional)
     result = ScamData(path=shown)
     checked = top.get("checked")
@@ -386,6 +392,14 @@ def parse(data: Any, shown: str) -> tuple[ScamData | None, list[Problem]]:
         result.fuzzy_cutoff = float(cutoff)
     elif "fuzzy_cutoff" in top:
         f.error(top.line_of("fuzzy_cutoff"), f"fuzzy_cutoff must be a number from 50 to 100, got {cutoff!r}")
+    threshold = top.get("model_threshold")
+    if isinstance(threshold, int | float) and not isinstance(threshold, bool) and 0.5 <= threshold < 1:
+        result.model_threshold = float(threshold)
+    elif "model_threshold" in top:
+        f.error(
+            top.line_of("model_threshold"),
+            f"model_threshold must be a probability from 0.5 to below 1, got {threshold!r}",
+        )
     if "link_tlds" in top:
         tlds = [t for t, _ in f.texts(top["link_tlds"], top.line_of("link_tlds"), "link_tlds")]
         for tld in tlds:
@@ -469,16 +483,33 @@ def cross_check(data: ScamData, kb: KnowledgeBase) -> list[Problem]:
 
 
 def load_for(kb: KnowledgeBase, content_dir: Path) -> tuple[ScamData | None, list[Problem]]:
-    """Load ``content_dir/scam_signals.yaml`` and cross-check it against ``kb``."""
-    data, problems = load_signals(content_dir / SIGNALS_FILE)
+    """Load ``content_dir/scam_signals.yaml``, cross-checked against ``kb``, and check the
+    examples in ``content_dir/scam_examples/`` (``validate`` reads them all)."""
+    data, problems = load_with_examples(content_dir)
+    folder = content_dir / EXAMPLES_DIR
+    _examples, found = load_examples(folder, _display(folder))
+    problems = problems + found
     if data is not None:
         problems = problems + cross_check(data, kb)
+    return (None if found else data), problems
+
+
+def load_with_examples(content_dir: Path) -> tuple[ScamData | None, list[Problem]]:
+    """The signals file, pointing at ``content_dir/scam_examples/`` for the scam model (read
+    only when the model has to be trained: see :func:`scam_examples.ensure_scam_model`)."""
+    data, problems = load_signals(content_dir / SIGNALS_FILE)
+    if data is not None and (content_dir / EXAMPLES_DIR).is_dir():
+        data.examples_dir = content_dir / EXAMPLES_DIR
     return data, problems
 
 
 def load_or_raise(kb: KnowledgeBase, content_dir: Path) -> ScamData:
-    """Load for start-up: any error raises :class:`SignalsError`."""
-    data, problems = load_for(kb, content_dir)
+    """Load for start-up: any error raises :class:`SignalsError`. The examples are read and
+    checked only when the scam model must be trained again (their bytes changed), which keeps
+    start-up fast; ``validate`` always reads them."""
+    data, problems = load_with_examples(content_dir)
+    if data is not None:
+        problems = problems + cross_check(data, kb)
     if problems or data is None:
         raise SignalsError(sorted(problems))
     return data

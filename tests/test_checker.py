@@ -10,9 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cyberhygiene import markup
-from cyberhygiene.checker import MAX_LINES, Finding, ScamChecker, defang, report_countries
+from cyberhygiene.checker import MAX_LINES, NORMALIZER_VERSION, Finding, ScamChecker, defang, report_countries
+from cyberhygiene.config import Settings
 from cyberhygiene.knowledge import KnowledgeBase
-from cyberhygiene.signals_data import COMPUTED, load_signals
+from cyberhygiene.scam_examples import ensure_scam_model
+from cyberhygiene.signals_data import COMPUTED, load_signals, load_with_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -137,9 +139,9 @@ SHOWS: dict[str, list[tuple[str, str]]] = {
         ("su hijo está detenido", "su hijo está detenido"),
         ("Your grandson was arrested", "Your grandson was arrested"),
         ("Ocupo que me deposites ahorita", "Ocupo que me deposites ahorita"),
-        ("Dad this is my temporary number", "this is my temporary number"),
-        ("its my friend's phone, I'm in a bind", "its my friend's phone"),
-        ("ma este es mi numero temporal", "este es mi numero temporal"),
+        ("Dad this is my temporary number", "Dad this is my temporary number"),
+        ("its my friend's phone, I'm in a bind", "I'm in a bind"),
+        ("ma este es mi numero temporal", "ma este es mi numero temporal"),
     ],
     "toll": [
         ("E-ZPass: you have an outstanding toll of $4.15", "outstanding toll"),
@@ -530,9 +532,83 @@ MORE_SHOWS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
+# Fifth round (2026-11-28): general shapes from the fourth blind set (scam_holdout4.yaml).
+MORE_SHOWS_5: dict[str, list[tuple[str, str]]] = {
+    "new_number": [
+        ("Hi, this is my new number, save it", "this is my new number"),
+        ("este es mi nuevo numero, guardalo", "este es mi nuevo numero, guardalo"),
+    ],
+    "callback_number": [
+        ("call Venmo Support at 1-555-555-0117 to cancel", "call Venmo Support at 1-555-555-0117")
+    ],
+    "threat": [
+        ("Ur bank acc ending 0093 is frozen pending verification", "acc ending 0093 is frozen"),
+        ("Your account has been limited", "account has been limited"),
+        ("Tu Banca Movil fue bloqueada por seguridad", "Banca Movil fue bloqueada"),
+        ("Failure to respond will result in a judgment against you", "Failure to respond will result"),
+        ("tu negocio paga cuota de $3,000 por protección", "cuota de $3,000 por protección"),
+        ("vamos a mandar tu foto a todos tus contactos", "vamos a mandar tu foto a todos tus contactos"),
+    ],
+    "stranger_friendly": [
+        ("Hi is this Kevin? We talked at the golf club", "is this Kevin? We talked"),
+        (
+            "my aunt gave me ur number said u might be interested",
+            "gave me ur number said u might be interested",
+        ),
+        ("jaja perdon creo que me equivoque. bueno ya que estamos", "me equivoque. bueno ya que estamos"),
+    ],
+    "job_offer": [("check them and reship them to our overseas clients", "reship them")],
+    "prize": [
+        ("I just got my $50k from the government Empowerment Grant", "Empowerment Grant"),
+        ("Contesta la encuesta y comparte con 10 amigos", "comparte con 10 amigos"),
+        ("Préstamo gota a gota: $5,000 sin papeles", "Préstamo gota a gota: $5,000 sin papeles"),
+        ("quien falleció sin herederos dejando 4.5 millones", "herederos"),
+    ],
+    "payment_method": [
+        ("pay $212.44 by Green Dot MoneyPak", "Green Dot"),
+        ("depositando a la cuenta de nuestro agente", "depositando a la cuenta de nuestro agente"),
+    ],
+    "advance_fee": [
+        ("debe cubrir gastos de transferencia internacional", "debe cubrir gastos"),
+        (
+            "Para recibir tu reembolso abre la app de tu banco y escanea este QR",
+            "Para recibir tu reembolso abre la app de tu banco y escanea",
+        ),
+    ],
+    "pay_first": [
+        ("Half via Cash App now, half on pickup", "Half via"),
+        ("Me depositas la mitad para apartarla", "Me depositas la mitad"),
+    ],
+    "credentials": [
+        ("manda foto de tu INE por ambos lados", "manda foto de tu INE"),
+        ("Renueve ingresando su tarjeta en el sitio", "ingresando su tarjeta"),
+        ("registrarse aquí con su RFC y datos bancarios", "registrarse aquí con su RFC"),
+        ("text me a photo of your ID front and back", "text me a photo of your ID front and back"),
+    ],
+    "changed_account": [
+        ("nuestros datos de pago han sido actualizados", "nuestros datos de pago han sido actualizados")
+    ],
+    "package_fee": [("debe pagar $3,200 de impuestos en aduana", "pagar $3,200 de impuestos en aduana")],
+    "utility_shutoff": [
+        ("We will suspend service tonight unless you pay", "We will suspend service tonight unless")
+    ],
+    "fake_renewal": [
+        (
+            "llame al 55 5555 0114 para cancelar y obtener su reembolso",
+            "llame al 55 5555 0114 para cancelar y obtener su reembolso",
+        )
+    ],
+    "alarm": [
+        ("If you did not authorize it, call us", "If you did not authorize"),
+        ("Si usted no autorizó este cargo", "Si usted no autorizó"),
+    ],
+    "family_emergency": [("ma este es mi numero temporal", "ma este es mi numero temporal")],
+}
+
 
 @pytest.mark.parametrize(
-    ("signal", "text", "quote"), [(s, t, q) for s, cases in MORE_SHOWS.items() for t, q in cases]
+    ("signal", "text", "quote"),
+    [(s, t, q) for d in (MORE_SHOWS, MORE_SHOWS_5) for s, cases in d.items() for t, q in cases],
 )
 def test_more_text_signals_and_their_quotes(checker: ScamChecker, signal: str, text: str, quote: str) -> None:
     test_each_text_signal_and_its_quote(checker, signal, text, quote)
@@ -541,7 +617,7 @@ def test_more_text_signals_and_their_quotes(checker: ScamChecker, signal: str, t
 def test_every_text_signal_has_unit_cases(checker: ScamChecker) -> None:
     for sid, signal in checker.data.signals.items():
         if signal.patterns:
-            assert sid in SHOWS or sid in MORE_SHOWS, f"{sid} has no unit test cases"
+            assert sid in SHOWS or sid in MORE_SHOWS or sid in MORE_SHOWS_5, f"{sid} has no unit test cases"
 
 
 # Everyday messages that must NOT show a given signal (near misses for each).
@@ -699,9 +775,32 @@ MORE_NOT_SHOWS: dict[str, list[str]] = {
     "stranger_friendly": ["sorry wrong number, I meant to text my sister"],
 }
 
+# Fifth round: everyday messages the fourth blind set had flagged.
+MORE_NOT_SHOWS_5: dict[str, list[str]] = {
+    "prize": [
+        "Congrats to Tom from accounting, who won the holiday party raffle!",
+        "Chicos, ya salió el ganador de la rifa del celular: fue el boleto 047",
+        "Congratulations! You've been accepted to the Fall 2025 cohort",
+    ],
+    "payment_method": ["Tom, come by HR to pick up your $100 Visa gift card."],
+    "family_emergency": [
+        "Hi it's Priya from the 3rd floor, this is my new number. See you at standup!",
+        "Hola a todos, este es mi nuevo número, me cambié a Telcel. Guárdenlo porfa.",
+    ],
+    "new_number": ["my number is the same, call me", "ya tengo tu numero"],
+    "package_fee": ["Order #2000119 will be held until 8pm tomorrow."],
+    "charity": ["Thank you for your donation of $50 to the American Red Cross Disaster Relief Fund."],
+    "threat": ["Items not picked up within 5 days will be canceled and refunded."],
+    "credentials": [
+        "can someone verify the promo code works before we launch tomorrow?",
+        "Verifica tu correo: ingresa el código 55810 en la app.",
+    ],
+}
+
 
 @pytest.mark.parametrize(
-    ("signal", "text"), [(s, t) for d in (NOT_SHOWS, MORE_NOT_SHOWS) for s, ts in d.items() for t in ts]
+    ("signal", "text"),
+    [(s, t) for d in (NOT_SHOWS, MORE_NOT_SHOWS, MORE_NOT_SHOWS_5) for s, ts in d.items() for t in ts],
 )
 def test_near_misses_do_not_show_the_signal(checker: ScamChecker, signal: str, text: str) -> None:
     assert checker._signal_match(checker.data.signals[signal], checker._normalized(text)) is None
@@ -963,11 +1062,29 @@ def test_long_and_odd_input(checker: ScamChecker) -> None:
 
 # -- the evaluation ---------------------------------------------------------------------------
 
-SCAM_SETS = sorted(DATA.glob("scam_*.yaml"))
+EXAMPLES = ROOT / "content" / "scam_examples"
+# Tuning sets: each was written blind, run once, read, and the signs were then broadened for what
+# it missed; they also train the scam model. Blind sets (tests/data/scam_*.yaml): written by a
+# helper who never saw the signals or the examples, run once with the whole checker.
+TUNING_SETS = sorted(EXAMPLES.glob("*.yaml"))
+BLIND_SETS = sorted(DATA.glob("scam_*.yaml"))
+
+
+@pytest.fixture(scope="module")
+def full_checker() -> ScamChecker:
+    """The checker as the bot runs it: the written signs and the scam model."""
+    data, problems = load_with_examples(ROOT / "content")
+    assert data is not None and data.examples_dir is not None, problems
+    checker = ScamChecker(data)
+    checker.model = ensure_scam_model(
+        data.examples_dir, checker.fold, NORMALIZER_VERSION, Settings().model_dir
+    )
+    assert checker.model is not None
+    return checker
 
 
 def test_the_development_set_is_present_and_large_enough() -> None:
-    cases = yaml.safe_load((DATA / "scam_dev.yaml").read_text("utf-8"))
+    cases = yaml.safe_load((EXAMPLES / "scam_dev.yaml").read_text("utf-8"))
     assert sum(c["scam"] for c in cases) >= 60
     assert sum(not c["scam"] for c in cases) >= 40
     for case in cases:
@@ -975,24 +1092,64 @@ def test_the_development_set_is_present_and_large_enough() -> None:
         assert case["lang"] in {"en", "es"} and case["kind"] in {"sms", "whatsapp", "email"}
 
 
-@pytest.mark.parametrize("path", SCAM_SETS, ids=[p.name for p in SCAM_SETS])
-def test_evaluation(checker: ScamChecker, path: Path) -> None:
-    """At least 95% of scams show one or more signs; at most 10% of legitimate messages do."""
+def _rates(checker: ScamChecker, path: Path) -> tuple[float, float, list[str], list[str]]:
     cases = yaml.safe_load(path.read_text("utf-8"))
     scams = [c["text"] for c in cases if c["scam"]]
     legit = [c["text"] for c in cases if not c["scam"]]
     assert scams and legit
     missed = [t for t in scams if not checker.findings(t)]
     flagged = [t for t in legit if checker.findings(t)]
-    caught = 1 - len(missed) / len(scams)
-    false_alarms = len(flagged) / len(legit)
+    return 1 - len(missed) / len(scams), len(flagged) / len(legit), missed, flagged
+
+
+@pytest.mark.parametrize("path", TUNING_SETS, ids=[p.name for p in TUNING_SETS])
+def test_the_written_signs_alone_on_the_tuning_sets(checker: ScamChecker, path: Path) -> None:
+    """Without the model (it learned from these files): at least 95% of scams show one or more
+    signs, at most 10% of legitimate messages do.
+
+    History (all 2026-11-28), each blind set run once before it became a tuning set:
+    scam_holdout.yaml 115 of 126 caught (91.3%); scam_holdout2.yaml 153 of 177 (86.4%), 7 of 122
+    flagged; scam_holdout3.yaml 79 of 90 (87.8%), 6 of 70 flagged; scam_holdout4.yaml 173 of 200
+    (86.5%), 13 of 140 flagged (signs only: the scam model came after it). scam_probes.yaml was
+    written by the lead after reading the signals (a tuning set from the start)."""
+    caught, false_alarms, missed, flagged = _rates(checker, path)
     assert false_alarms <= 0.10, f"{false_alarms:.1%} of legitimate flagged:\n" + "\n".join(flagged)
-    # History (all 2026-11-28). Each blind set was written by a helper who never saw the signals and
-    # was run once; its misses were then read, so it is a tuning set now:
-    # scam_holdout.yaml 115 of 126 caught (91.3%) blind; scam_holdout2.yaml 153 of 177 (86.4%) and
-    # 7 of 122 flagged; scam_holdout3.yaml 79 of 90 (87.8%) and 6 of 70 flagged. scam_probes.yaml
-    # was written by the lead after reading the signals (a tuning set from the start).
     assert caught >= 0.95, f"{caught:.1%} of scams caught; missed:\n" + "\n".join(missed)
+
+
+@pytest.mark.parametrize("path", BLIND_SETS, ids=[p.name for p in BLIND_SETS])
+def test_the_whole_checker_on_the_blind_sets(full_checker: ScamChecker, path: Path) -> None:
+    """The figures issue 14 asks for, on messages neither the signs nor the model have seen."""
+    caught, false_alarms, missed, flagged = _rates(full_checker, path)
+    assert false_alarms <= 0.10, f"{false_alarms:.1%} of legitimate flagged:\n" + "\n".join(flagged)
+    assert caught >= 0.95, f"{caught:.1%} of scams caught; missed:\n" + "\n".join(missed)
+
+
+def test_the_scam_model_leaving_each_file_out(checker: ScamChecker) -> None:
+    """The model alone, trained without each tuning file in turn and tried on it: the threshold in
+    scam_signals.yaml keeps it to at most 2% of legitimate messages while it catches most scams
+    (2026-11-28: 88% caught, 0.9% flagged). This is how the threshold was chosen."""
+    from cyberhygiene.model import train_samples
+    from cyberhygiene.scam_examples import SCAM, load_examples, samples
+
+    examples, problems = load_examples(EXAMPLES)
+    assert not problems
+    threshold = checker.data.model_threshold
+    caught = scams = flagged = legit = 0
+    for held in TUNING_SETS:
+        train = [e for e in examples if not e.path.endswith("/" + held.name)]
+        test = [e for e in examples if e.path.endswith("/" + held.name)]
+        assert test and len(train) + len(test) == len(examples)
+        model = train_samples(samples(train, checker.fold), "loo")
+        k = model.classes.index(SCAM)
+        for e in test:
+            hit = model.probabilities(checker.fold(e.text))[k] >= threshold
+            scams += e.scam
+            legit += not e.scam
+            caught += hit and e.scam
+            flagged += hit and not e.scam
+    assert flagged / legit <= 0.02, f"{flagged} of {legit} legitimate messages over the threshold"
+    assert caught / scams >= 0.80, f"only {caught} of {scams} scams over the threshold"
 
 
 def test_spanish_lines_are_mexican_and_informal(checker: ScamChecker) -> None:

@@ -66,7 +66,11 @@ def test_text_keys() -> None:
 
 def _texts() -> list[str]:
     texts: list[str] = []
-    for path in sorted((ROOT / "tests" / "data").glob("scam_*.yaml")):
+    paths = [
+        *(ROOT / "content" / "scam_examples").glob("*.yaml"),
+        *(ROOT / "tests" / "data").glob("scam_*.yaml"),
+    ]
+    for path in sorted(paths):
         texts += [case["text"] for case in yaml.safe_load(path.read_text("utf-8"))]
     return texts
 
