@@ -287,3 +287,17 @@ def test_validate_and_start_up_check_the_signals_file(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert run.returncode == 1 and "refusing to start" in run.stderr
+
+
+def test_the_scam_model_speaks_when_no_written_sign_fits(engine: Engine) -> None:
+    """A forwarded scam in words none of the written signs describe: the model's sign, quoted and
+    in the user's language, with the same advice and report channels as any other sign."""
+    text = "Dear user, we noticed a problem with your billing. Kindly reply with your details to avoid interruption."
+    assert engine.checker.model is not None
+    [reply] = engine.handle(Incoming("u9", text=text, forwarded=True, language_code="en"))
+    plain = reply.plain()
+    assert engine.checker.data.reply("found", "en") in reply.text
+    assert "It reads like the scam messages I know, for example “" in plain
+    assert engine.checker.data.reply("what_to_do", "en") in reply.text
+    [reply] = engine.handle(Incoming("u9", text=f"/revisar {text}", language_code="es"))
+    assert "Se parece a los mensajes de estafa que conozco" in reply.plain()
