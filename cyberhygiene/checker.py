@@ -568,15 +568,12 @@ class ScamChecker:
         model = self.model
         assert model is not None
         k = model.classes.index(SCAM)
-        cols, vals = model.features(folded)
-        logits = model.intercept + vals @ model.coef[cols] if len(cols) else model.intercept.copy()
-        p = np.exp(logits - logits.max())
-        probability = float(p[k] / p.sum())
+        p, cols, vals = model.scored(folded)
         pull = vals * (model.coef[cols, k] - model.coef[cols, 1 - k]) if len(cols) else vals
-        return probability, cols, pull
+        return float(p[k]), cols, pull
 
     def _model_finding(self, norm: _Text) -> Finding | None:
-        """ "Reads like a scam" when the model is sure enough, quoting the words that weigh most."""
+        """The model's sign when it is sure enough, quoting the words that weigh most."""
         if not norm.folded:
             return None
         probability, cols, pull = self._model_scores(norm.folded)

@@ -271,12 +271,17 @@ class Model:
 
     def probabilities(self, text: str) -> FloatArray:
         """Class probabilities (aligned with :attr:`classes`) of a normalized, corrected text."""
+        return self.scored(text)[0]
+
+    def scored(self, text: str) -> tuple[FloatArray, npt.NDArray[np.intp], FloatArray]:
+        """Class probabilities, and the feature columns and TF-IDF values they came from (what
+        the message checker needs to quote the words that weighed most)."""
         cols, vals = self.features(text)
         logits = self.intercept + vals @ self.coef[cols] if len(cols) else self.intercept.copy()
         logits = logits - logits.max()
         p = np.exp(logits)
         result: FloatArray = p / p.sum()
-        return result
+        return result, cols, vals
 
     # -- storage ----------------------------------------------------------------------------
     def save(self, path: Path) -> None:

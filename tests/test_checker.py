@@ -1125,6 +1125,21 @@ def test_the_whole_checker_on_the_blind_sets(full_checker: ScamChecker, path: Pa
     assert caught >= 0.95, f"{caught:.1%} of scams caught; missed:\n" + "\n".join(missed)
 
 
+@pytest.mark.parametrize("path", BLIND_SETS, ids=[p.name for p in BLIND_SETS])
+def test_the_blind_sets_are_not_copied_from_the_examples(checker: ScamChecker, path: Path) -> None:
+    """No blind message is (nearly) one the model learned from: a copy would test nothing."""
+    from rapidfuzz import fuzz, process
+
+    from cyberhygiene.scam_examples import load_examples
+
+    examples, _ = load_examples(EXAMPLES)
+    known = [checker.fold(e.text) for e in examples]
+    for case in yaml.safe_load(path.read_text("utf-8")):
+        text = checker.fold(case["text"])
+        best = process.extractOne(text, known, scorer=fuzz.ratio)
+        assert best is None or best[1] < 90, (case["text"], best)
+
+
 def test_the_scam_model_leaving_each_file_out(checker: ScamChecker) -> None:
     """The model alone, trained without each tuning file in turn and tried on it: the threshold in
     scam_signals.yaml keeps it to at most 2% of legitimate messages while it catches most scams
