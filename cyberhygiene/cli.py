@@ -348,7 +348,7 @@ def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     import time
 
-    from .model import save_model, train
+    from .model import model_path, save_model, train
     from .normalize import Lexicon
 
     start = time.perf_counter()
@@ -360,6 +360,24 @@ def cmd_train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         f"(data hash {model.data_hash[:16]})",
         file=out,
     )
+    # the message checker's scam model too (content/scam_examples/), when it is missing or stale
+    from .checker import NORMALIZER_VERSION, ScamChecker
+    from .scam_examples import MODEL_PREFIX, ExamplesError, ensure_scam_model
+    from .signals_data import SignalsError
+    from .signals_data import load_or_raise as load_signals_or_raise
+
+    try:
+        signals = load_signals_or_raise(kb, args.content)
+        if signals.examples_dir is not None:
+            checker = ScamChecker(signals)
+            scam = ensure_scam_model(
+                signals.examples_dir, checker.fold, NORMALIZER_VERSION, settings.model_dir
+            )
+            if scam is not None:
+                print(f"scam model: {model_path(settings.model_dir, scam.data_hash, MODEL_PREFIX)}", file=out)
+    except (SignalsError, ExamplesError) as exc:
+        print(str(exc) if isinstance(exc, ExamplesError) else exc.report(), file=sys.stderr)
+        return 1
     return 0
 
 

@@ -174,3 +174,18 @@ def test_an_unreadable_model_file_is_retrained(tmp_path: Path, rules: ScamChecke
     model = ensure_scam_model(folder, rules.fold, NORMALIZER_VERSION, tmp_path / "models")
     assert model is not None and model.data_hash == digest
     assert path.read_bytes()[:2] == b"PK", "a real .npz replaced the damaged file"
+
+
+def test_train_builds_the_scam_model_too(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MODEL_DIR": str(tmp_path / "models"), "TELEGRAM_BOT_TOKEN": ""}
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "train"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    (scam,) = (tmp_path / "models").glob(f"{MODEL_PREFIX}-*.npz")
+    assert f"scam model: {scam}" in out.stdout
+    assert len(list((tmp_path / "models").glob("model-*.npz"))) == 1
