@@ -554,7 +554,13 @@ class ScamChecker:
         # messages too: they count only beside a strong sign, or two of them together (a brand's
         # name does not count towards the two: real alerts name their sender).
         if strong or sum(f.signal != "impersonation" for f in weak) >= 2:
-            return strong + weak
+            shown = {f.signal for f in strong + weak}
+            signals = self.data.signals
+            return [
+                f
+                for f in strong + weak
+                if f.signal not in signals or not shown.intersection(signals[f.signal].covered_by)
+            ]
         return []
 
     def scam_probability(self, text: str) -> float | None:

@@ -21,7 +21,7 @@ from .admin import AdminCommands
 from .checker import NORMALIZER_VERSION, ScamChecker, report_countries
 from .config import DEFAULT_CONTENT_DIR, Settings
 from .knowledge import COUNTRIES, LANGS, Answer, KnowledgeBase
-from .language import LanguageModel
+from .language import language_for
 from .live import LiveViews
 from .matcher import Match, Matcher
 from .messages import BOT_ADDED, BOT_REMOVED, Choice, Incoming, InlineResult, LiveUpdate, Reply
@@ -130,7 +130,8 @@ class Engine:
             samples[lang].extend(pats)
         for lang, table in kb.lexicon.items():
             samples.setdefault(lang, []).extend(table)
-        self.language = LanguageModel(samples)
+        # Built once per data hash and kept in MODEL_DIR (building folds every pattern).
+        self.language = language_for(samples, self.settings.model_dir, self.matcher.model.data_hash)
         # The message checker's data: given by the CLI (loaded from --content and validated at
         # start-up), else the project's own content/scam_signals.yaml and content/scam_examples/.
         # Its scam model is loaded from MODEL_DIR, or trained (about a second) when missing.

@@ -8,12 +8,23 @@ carries no evidence ("ok", "?", "WhatsApp") can fall back to the user's stored p
 
 from __future__ import annotations
 
+import logging
 import math
+import os
+import tempfile
+import zipfile
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from .normalize import fold
+
+logger = logging.getLogger(__name__)
 
 # Letters and marks that only Spanish uses; checked on the raw text, before accents are folded.
 _SPANISH_MARKS = set("ñ¿¡áéíóúü")
@@ -85,3 +96,98 @@ class LanguageModel:
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         (best, s1), (_, s2) = ranked[0], ranked[1]
         return Detection(best, s1 - s2)
+
+
+# -- the stored tables ------------------------------------------------------------------------
+# Building the tables folds every pattern (a quarter of a second at start-up), so they are kept in
+# MODEL_DIR next to the intent model, under the same data hash (the same patterns, out-of-scope
+# examples and lexicon train both), and rebuilt only when that hash changes.
+LANGUAGE_PREFIX = "language"
+LANGUAGE_FORMAT = 1
+
+
+def language_path(model_dir: Path, digest: str) -> Path:
+    return model_dir / f"{LANGUAGE_PREFIX}-{digest[:16]}.npz"
+
+
+def save_language(lm: LanguageModel, model_dir: Path, digest: str) -> Path | None:
+    """Write the tables atomically; a read-only directory only means building them next time."""
+    arrays: dict[str, Any] = {
+        "format": np.array(LANGUAGE_FORMAT),
+        "digest": _encode([digest]),
+        "langs": _encode(lm.langs),
+        "trigram_weight": np.array(lm.trigram_weight),
+    }
+    for i, lang in enumerate(lm.langs):
+        known = lm._known_score[lang]
+        grams = lm._gram_logp[lang]
+        arrays[f"words{i}"] = _encode(list(known))
+        arrays[f"word_scores{i}"] = np.fromiter(known.values(), dtype=np.float64, count=len(known))
+        arrays[f"grams{i}"] = _encode(list(grams))
+        arrays[f"gram_scores{i}"] = np.fromiter(grams.values(), dtype=np.float64, count=len(grams))
+        arrays[f"unseen{i}"] = np.array([lm._unseen_word[lang], lm._unseen_gram[lang]])
+    path = language_path(model_dir, digest)
+    try:
+        model_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".language-", suffix=".npz", dir=model_dir)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        logger.warning("could not save the language tables in %s: %s", model_dir, exc)
+        return None
+    old = sorted(model_dir.glob(f"{LANGUAGE_PREFIX}-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in [p for p in old if p != path][2:]:
+        stale.unlink(missing_ok=True)
+    return path
+
+
+def load_language(model_dir: Path, digest: str) -> LanguageModel | None:
+    """The stored tables for ``digest``, or None when missing, stale or unreadable."""
+    path = language_path(model_dir, digest)
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
+            if int(npz["format"]) != LANGUAGE_FORMAT or _decode(npz["digest"]) != [digest]:
+                return None
+            lm = LanguageModel.__new__(LanguageModel)
+            lm.langs = _decode(npz["langs"])
+            lm.trigram_weight = float(npz["trigram_weight"])
+            lm._word_logp = {lang: {} for lang in lm.langs}  # known words are in _known_score
+            lm._gram_logp, lm._known_score, lm._unseen_word, lm._unseen_gram = {}, {}, {}, {}
+            for i, lang in enumerate(lm.langs):
+                lm._known_score[lang] = dict(
+                    zip(_decode(npz[f"words{i}"]), npz[f"word_scores{i}"].tolist(), strict=True)
+                )
+                lm._gram_logp[lang] = dict(
+                    zip(_decode(npz[f"grams{i}"]), npz[f"gram_scores{i}"].tolist(), strict=True)
+                )
+                lm._unseen_word[lang], lm._unseen_gram[lang] = (float(v) for v in npz[f"unseen{i}"])
+            return lm
+    except (OSError, KeyError, ValueError, IndexError, EOFError, zipfile.BadZipFile) as exc:
+        logger.warning("ignoring the language tables %s: %s", path, exc)
+        return None
+
+
+def language_for(samples: Mapping[str, Iterable[str]], model_dir: Path, digest: str) -> LanguageModel:
+    """The language model for these samples: loaded when stored under ``digest``, else built and
+    stored."""
+    lm = load_language(model_dir, digest)
+    if lm is None:
+        lm = LanguageModel(samples)
+        save_language(lm, model_dir, digest)
+    return lm
+
+
+def _encode(strings: Sequence[str]) -> npt.NDArray[np.uint8]:
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def _decode(array: npt.NDArray[np.uint8]) -> list[str]:
+    text = array.tobytes().decode("utf-8")
+    return text.split("\n") if text else []

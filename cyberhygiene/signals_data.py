@@ -82,6 +82,8 @@ class Signal:
     phrases: tuple[str, ...] = ()
     weak: bool = False  # reported only next to another sign
     line: int = 1
+    # not shown when one of these signals is found too (it would say the same thing again)
+    covered_by: tuple[str, ...] = ()
 
 
 @dataclass
@@ -293,11 +295,16 @@ def _load_signal(f: _File, d: LDict, what: str) -> Signal | None:
         f.error(d.line_of("id"), f"{what}: id must be lowercase letters, digits and _, got {sid!r}")
         return None
     computed = sid in COMPUTED
-    optional = ("weak",) if computed else ("weak", "phrases")
+    optional = ("weak", "covered_by") if computed else ("weak", "phrases", "covered_by")
     required = ("id", "topics", "says") if computed else ("id", "topics", "says", "patterns")
     if not f.keys(d, f"signal {sid}", required, optional):
         return None
     weak = f.flag(d, "weak", False, f"signal {sid}")
+    covered_by: tuple[str, ...] = ()
+    if "covered_by" in d:
+        covered_by = tuple(
+            t for t, _ in f.texts(d["covered_by"], d.line_of("covered_by"), f"signal {sid}: covered_by")
+        )
     topics = tuple(t for t, _ in f.texts(d["topics"], d.line_of("topics"), f"signal {sid}: topics"))
     allowed = COMPUTED.get(sid, TEXT_PLACEHOLDERS)
     says = f.sentence(d["says"], d.line_of("says"), f"signal {sid}: says", allowed)
@@ -332,7 +339,7 @@ def _load_signal(f: _File, d: LDict, what: str) -> Signal | None:
                         phrases.append(text)
     if says is None:
         return None
-    return Signal(sid, says, topics, tuple(patterns), tuple(phrases), weak, d.line_of("id"))
+    return Signal(sid, says, topics, tuple(patterns), tuple(phrases), weak, d.line_of("id"), covered_by)
 
 
 def _load_signals(f: _File, value: Any, line: int) -> dict[str, Signal]:
@@ -360,6 +367,10 @@ def _load_signals(f: _File, value: Any, line: int) -> dict[str, Signal]:
     for sid in COMPUTED:
         if sid not in written:
             f.error(value.line, f"signals: missing the {sid!r} signal (the checker computes it)")
+    for signal in signals.values():
+        for other in signal.covered_by:
+            if other not in written or other == signal.id:
+                f.error(signal.line, f"signal {signal.id}: covered_by {other!r} is not another signal")
     return signals
 
 

@@ -1205,3 +1205,22 @@ def test_any_text_is_checked_without_error(text: str) -> None:
 
 
 _CHECKER: dict[str, ScamChecker] = {}
+
+
+def test_a_sign_covered_by_a_stronger_one_is_not_repeated(checker: ScamChecker) -> None:
+    """ "This is my new number" is said once: by the relative-in-trouble sign when it fits."""
+    both = signals(checker, "Hola ma, este es mi nuevo numero. Se me cayo el cel. Deposita 3500, es urgente")
+    assert "family_emergency" in both and "new_number" not in both
+    alone = signals(checker, "este es mi nuevo numero, guardalo. es urgente")
+    assert {"new_number", "urgent_word"} <= set(alone) and "family_emergency" not in alone
+
+
+def test_covered_by_must_name_another_signal(tmp_path: Path) -> None:
+    text = (ROOT / "content" / "scam_signals.yaml").read_text("utf-8")
+    broken = text.replace("    covered_by: [family_emergency]", "    covered_by: [no_such_sign]", 1)
+    assert broken != text
+    path = tmp_path / "scam_signals.yaml"
+    path.write_text(broken, "utf-8")
+    data, problems = load_signals(path)
+    assert data is None
+    assert any("covered_by 'no_such_sign' is not another signal" in str(p) for p in problems)

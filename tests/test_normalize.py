@@ -267,3 +267,36 @@ def test_language_scores_equal_the_naive_bayes_formula() -> None:
         en, es = reference("en", text), reference("es", text)
         assert detection.lang == ("en" if en >= es else "es")
         assert math.isclose(detection.confidence, abs(en - es), abs_tol=1e-9)
+
+
+def test_stored_language_tables_detect_exactly_like_freshly_built_ones(tmp_path: Path) -> None:
+    """The tables kept in MODEL_DIR (built once per data hash) give the very same detections."""
+    import yaml
+
+    from cyberhygiene.knowledge import load_or_raise
+    from cyberhygiene.language import LanguageModel, language_for, language_path, load_language, save_language
+
+    kb = load_or_raise(ROOT / "intents", ROOT / "content")
+    samples: dict[str, list[str]] = {"en": [], "es": []}
+    for intent in kb.intents.values():
+        for lang, pats in intent.patterns.items():
+            samples[lang].extend(pats)
+    built = LanguageModel(samples)
+    assert load_language(tmp_path, "abc") is None, "nothing stored yet"
+    path = save_language(built, tmp_path, "abc")
+    assert path == language_path(tmp_path, "abc") and path.is_file()
+    loaded = load_language(tmp_path, "abc")
+    assert loaded is not None and loaded is not built
+    assert load_language(tmp_path, "other") is None, "another data hash is not used"
+    texts = [c["text"] for c in yaml.safe_load((ROOT / "tests" / "data" / "eval.yaml").read_text("utf-8"))]
+    texts += ["", "ok", "???", "WhatsApp", "me hackearon el face", "zzqx blorp"]
+    for text in texts:
+        assert loaded.detect(text) == built.detect(text), text
+    # language_for loads what is stored and builds (and stores) what is not
+    assert language_for(samples, tmp_path, "abc").detect("hola") == built.detect("hola")
+    language_for(samples, tmp_path, "new")
+    assert language_path(tmp_path, "new").is_file()
+    # a damaged file is ignored (and rebuilt by language_for)
+    language_path(tmp_path, "abc").write_bytes(b"not npz")
+    assert load_language(tmp_path, "abc") is None
+    assert language_for(samples, tmp_path, "abc").detect("hello") == built.detect("hello")

@@ -104,10 +104,12 @@ def _texts(kb: KnowledgeBase, lang: str) -> Iterator[tuple[str, int, str, str]]:
 def check_terms(kb: KnowledgeBase) -> list[Problem]:
     """A problem for every text that uses a variant the glossary says not to use."""
     problems: list[Problem] = []
+    folded_texts: dict[str, list[tuple[str, int, str, str]]] = {}  # each text folded once per language
     for term in kb.glossary:
+        if term.lang not in folded_texts:
+            folded_texts[term.lang] = [(p, n, w, fold(t)) for p, n, w, t in _texts(kb, term.lang)]
         patterns = [(v, _pattern(v)) for v in term.avoid]
-        for path, line, what, text in _texts(kb, term.lang):
-            folded = fold(text)
+        for path, line, what, folded in folded_texts[term.lang]:
             for variant, pattern in patterns:
                 if pattern.search(folded):
                     problems.append(
