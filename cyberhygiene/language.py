@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from .model import decode_strings, encode_strings, save_arrays
 from .normalize import fold
 
 logger = logging.getLogger(__name__)
@@ -114,29 +112,21 @@ def save_language(lm: LanguageModel, model_dir: Path, digest: str) -> Path | Non
     """Write the tables atomically; a read-only directory only means building them next time."""
     arrays: dict[str, Any] = {
         "format": np.array(LANGUAGE_FORMAT),
-        "digest": _encode([digest]),
-        "langs": _encode(lm.langs),
+        "digest": encode_strings([digest]),
+        "langs": encode_strings(lm.langs),
         "trigram_weight": np.array(lm.trigram_weight),
     }
     for i, lang in enumerate(lm.langs):
         known = lm._known_score[lang]
         grams = lm._gram_logp[lang]
-        arrays[f"words{i}"] = _encode(list(known))
+        arrays[f"words{i}"] = encode_strings(list(known))
         arrays[f"word_scores{i}"] = np.fromiter(known.values(), dtype=np.float64, count=len(known))
-        arrays[f"grams{i}"] = _encode(list(grams))
+        arrays[f"grams{i}"] = encode_strings(list(grams))
         arrays[f"gram_scores{i}"] = np.fromiter(grams.values(), dtype=np.float64, count=len(grams))
         arrays[f"unseen{i}"] = np.array([lm._unseen_word[lang], lm._unseen_gram[lang]])
     path = language_path(model_dir, digest)
     try:
-        model_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".language-", suffix=".npz", dir=model_dir)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        save_arrays(path, arrays)
     except OSError as exc:
         logger.warning("could not save the language tables in %s: %s", model_dir, exc)
         return None
@@ -153,19 +143,19 @@ def load_language(model_dir: Path, digest: str) -> LanguageModel | None:
         return None
     try:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-            if int(npz["format"]) != LANGUAGE_FORMAT or _decode(npz["digest"]) != [digest]:
+            if int(npz["format"]) != LANGUAGE_FORMAT or decode_strings(npz["digest"]) != [digest]:
                 return None
             lm = LanguageModel.__new__(LanguageModel)
-            lm.langs = _decode(npz["langs"])
+            lm.langs = decode_strings(npz["langs"])
             lm.trigram_weight = float(npz["trigram_weight"])
             lm._word_logp = {lang: {} for lang in lm.langs}  # known words are in _known_score
             lm._gram_logp, lm._known_score, lm._unseen_word, lm._unseen_gram = {}, {}, {}, {}
             for i, lang in enumerate(lm.langs):
                 lm._known_score[lang] = dict(
-                    zip(_decode(npz[f"words{i}"]), npz[f"word_scores{i}"].tolist(), strict=True)
+                    zip(decode_strings(npz[f"words{i}"]), npz[f"word_scores{i}"].tolist(), strict=True)
                 )
                 lm._gram_logp[lang] = dict(
-                    zip(_decode(npz[f"grams{i}"]), npz[f"gram_scores{i}"].tolist(), strict=True)
+                    zip(decode_strings(npz[f"grams{i}"]), npz[f"gram_scores{i}"].tolist(), strict=True)
                 )
                 lm._unseen_word[lang], lm._unseen_gram[lang] = (float(v) for v in npz[f"unseen{i}"])
             return lm
@@ -182,12 +172,3 @@ def language_for(samples: Mapping[str, Iterable[str]], model_dir: Path, digest: 
         lm = LanguageModel(samples)
         save_language(lm, model_dir, digest)
     return lm
-
-
-def _encode(strings: Sequence[str]) -> npt.NDArray[np.uint8]:
-    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
-
-
-def _decode(array: npt.NDArray[np.uint8]) -> list[str]:
-    text = array.tobytes().decode("utf-8")
-    return text.split("\n") if text else []

@@ -289,24 +289,17 @@ class Model:
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, Any] = {
             "format": np.array(MODEL_FORMAT),
-            "data_hash": _encode([self.data_hash]),
-            "classes": _encode(self.classes),
+            "data_hash": encode_strings([self.data_hash]),
+            "classes": encode_strings(self.classes),
             "coef": self.coef,
             "intercept": self.intercept,
-            "correction_words": _encode(self.correction_words),
-            "known_words": _encode(sorted(self.known_words)),
+            "correction_words": encode_strings(self.correction_words),
+            "known_words": encode_strings(sorted(self.known_words)),
         }
         for i, block in enumerate(self.blocks):
-            arrays[f"terms{i}"] = _encode(block.terms)
+            arrays[f"terms{i}"] = encode_strings(block.terms)
             arrays[f"idf{i}"] = block.idf
-        fd, tmp = tempfile.mkstemp(prefix=".model-", suffix=".npz", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        save_arrays(path, arrays)
 
     @classmethod
     def load(cls, path: Path) -> Model:
@@ -319,15 +312,15 @@ class Model:
                     )
                 blocks = []
                 for i in range(len(ANALYZERS)):
-                    blocks.append((_decode(npz[f"terms{i}"]), npz[f"idf{i}"].astype(np.float64)))
+                    blocks.append((decode_strings(npz[f"terms{i}"]), npz[f"idf{i}"].astype(np.float64)))
                 return cls(
-                    classes=_decode(npz["classes"]),
+                    classes=decode_strings(npz["classes"]),
                     blocks=blocks,
                     coef=np.ascontiguousarray(npz["coef"], dtype=np.float32),
                     intercept=npz["intercept"].astype(np.float64),
-                    correction_words=_decode(npz["correction_words"]),
-                    known_words=_decode(npz["known_words"]),
-                    data_hash=_decode(npz["data_hash"])[0],
+                    correction_words=decode_strings(npz["correction_words"]),
+                    known_words=decode_strings(npz["known_words"]),
+                    data_hash=decode_strings(npz["data_hash"])[0],
                 )
         except ModelFileError:
             raise
@@ -339,14 +332,27 @@ class ModelFileError(Exception):
     """A model file that cannot be used (damaged, another format)."""
 
 
-def _encode(strings: Sequence[str]) -> npt.NDArray[np.uint8]:
+def encode_strings(strings: Sequence[str]) -> npt.NDArray[np.uint8]:
     """Strings as one UTF-8 byte array, newline-separated (no pickle, fast to load)."""
     return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
 
 
-def _decode(array: npt.NDArray[np.uint8]) -> list[str]:
+def decode_strings(array: npt.NDArray[np.uint8]) -> list[str]:
     text = array.tobytes().decode("utf-8")
     return text.split("\n") if text else []
+
+
+def save_arrays(path: Path, arrays: dict[str, Any]) -> None:
+    """Write an ``.npz`` atomically: a temporary file in the same directory, renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".npz", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 # -- training ---------------------------------------------------------------------------------
