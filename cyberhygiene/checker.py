@@ -195,9 +195,6 @@ class ScamChecker:
         # The scam model (scam_examples.py): the last sign, for messages no written sign fits.
         self.model = model
         self._text_signals = [s for s in data.signals.values() if s.patterns]
-        # Word beginnings each pattern needs (None: always try it); see prefilter.py. Worked out
-        # on a pattern's first use (some 60 ms in all), so that start-up doesn't pay for it.
-        self._pattern_keys: dict[str, frozenset[str] | None] = {}
         names: dict[str, Brand] = {}
         for brand in data.brands:
             for name in brand.names:
@@ -503,9 +500,7 @@ class ScamChecker:
 
     def _signal_match(self, signal: Signal, norm: _Text) -> Finding | None:
         for pattern in signal.patterns:
-            if pattern.pattern not in self._pattern_keys:
-                self._pattern_keys[pattern.pattern] = word_keys(pattern)
-            keys = self._pattern_keys[pattern.pattern]
+            keys = word_keys(pattern)  # the word beginnings a match needs (see prefilter.py)
             if keys is not None and keys.isdisjoint(norm.keys):
                 continue  # none of the message's words begins the way a match must
             for m in pattern.finditer(norm.folded):
