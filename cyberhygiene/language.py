@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .model import decode_strings, encode_strings, save_arrays
+from .model import decode_strings, encode_strings, prune, save_arrays
 from .normalize import fold
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,6 @@ class LanguageModel:
     """Naive Bayes over words (weight 1) and character trigrams (weight ``trigram_weight``)."""
 
     def __init__(self, samples: Mapping[str, Iterable[str]], trigram_weight: float = 0.15) -> None:
-        self.langs = sorted(samples)
-        self.trigram_weight = trigram_weight
         words: dict[str, Counter[str]] = {lang: Counter() for lang in samples}
         grams: dict[str, Counter[str]] = {lang: Counter() for lang in samples}
         for lang, texts in samples.items():
@@ -52,35 +50,74 @@ class LanguageModel:
                 for w in fold(text).split():
                     words[lang][w] += 1
                     grams[lang].update(_trigrams(w))
+        langs = sorted(samples)
         vocabulary: set[str] = set().union(*words.values())
         word_vocab = len(vocabulary) + 1
         gram_vocab = len(set().union(*grams.values())) + 1
         # Log-probabilities precomputed once (add-0.5 smoothing): a word seen in training costs one
         # lookup per language; an unseen word adds up its trigrams' (unseen ones get the floor).
-        self._word_logp: dict[str, dict[str, float]] = {}
-        self._gram_logp: dict[str, dict[str, float]] = {}
-        self._unseen_word: dict[str, float] = {}
-        self._unseen_gram: dict[str, float] = {}
-        for lang in self.langs:
+        word_logp: dict[str, dict[str, float]] = {}
+        gram_logp: dict[str, dict[str, float]] = {}
+        unseen_word: dict[str, float] = {}
+        unseen_gram: dict[str, float] = {}
+        for lang in langs:
             w_den = sum(words[lang].values()) + 0.5 * word_vocab
             g_den = sum(grams[lang].values()) + 0.5 * gram_vocab
-            self._word_logp[lang] = {w: math.log((n + 0.5) / w_den) for w, n in words[lang].items()}
-            self._gram_logp[lang] = {g: math.log((n + 0.5) / g_den) for g, n in grams[lang].items()}
-            self._unseen_word[lang] = math.log(0.5 / w_den)
-            self._unseen_gram[lang] = math.log(0.5 / g_den)
-        self._known_score = {lang: {w: self._word_score(lang, w) for w in vocabulary} for lang in self.langs}
+            word_logp[lang] = {w: math.log((n + 0.5) / w_den) for w, n in words[lang].items()}
+            gram_logp[lang] = {g: math.log((n + 0.5) / g_den) for g, n in grams[lang].items()}
+            unseen_word[lang] = math.log(0.5 / w_den)
+            unseen_gram[lang] = math.log(0.5 / g_den)
+        self._set_tables(langs, trigram_weight, {}, gram_logp, unseen_word, unseen_gram)
+        self._known_score = {
+            lang: {
+                w: word_logp[lang].get(w, unseen_word[lang]) + self._gram_part(lang, w) for w in vocabulary
+            }
+            for lang in langs
+        }
 
-    def _word_score(self, lang: str, word: str) -> float:
+    def _set_tables(
+        self,
+        langs: list[str],
+        trigram_weight: float,
+        known_score: dict[str, dict[str, float]],
+        gram_logp: dict[str, dict[str, float]],
+        unseen_word: dict[str, float],
+        unseen_gram: dict[str, float],
+    ) -> None:
+        """Everything detection reads: each known word's score per language, each trigram's
+        log-probability, and the floors for unseen words and trigrams."""
+        self.langs = langs
+        self.trigram_weight = trigram_weight
+        self._known_score = known_score
+        self._gram_logp = gram_logp
+        self._unseen_word = unseen_word
+        self._unseen_gram = unseen_gram
+
+    @classmethod
+    def from_tables(
+        cls,
+        langs: list[str],
+        trigram_weight: float,
+        known_score: dict[str, dict[str, float]],
+        gram_logp: dict[str, dict[str, float]],
+        unseen_word: dict[str, float],
+        unseen_gram: dict[str, float],
+    ) -> LanguageModel:
+        """A model from stored tables (see :func:`load_language`), without training."""
+        lm = cls.__new__(cls)
+        lm._set_tables(langs, trigram_weight, known_score, gram_logp, unseen_word, unseen_gram)
+        return lm
+
+    def _gram_part(self, lang: str, word: str) -> float:
         gram_logp, unseen_gram = self._gram_logp[lang], self._unseen_gram[lang]
-        g_score = sum(gram_logp.get(g, unseen_gram) for g in _trigrams(word))
-        return self._word_logp[lang].get(word, self._unseen_word[lang]) + self.trigram_weight * g_score
+        return self.trigram_weight * sum(gram_logp.get(g, unseen_gram) for g in _trigrams(word))
 
     def _log_p(self, lang: str, words: list[str]) -> float:
         known = self._known_score[lang]
         score = 0.0
         for w in words:
             s = known.get(w)
-            score += self._word_score(lang, w) if s is None else s
+            score += self._unseen_word[lang] + self._gram_part(lang, w) if s is None else s
         return score
 
     def detect(self, text: str) -> Detection:
@@ -130,9 +167,7 @@ def save_language(lm: LanguageModel, model_dir: Path, digest: str) -> Path | Non
     except OSError as exc:
         logger.warning("could not save the language tables in %s: %s", model_dir, exc)
         return None
-    old = sorted(model_dir.glob(f"{LANGUAGE_PREFIX}-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in [p for p in old if p != path][2:]:
-        stale.unlink(missing_ok=True)
+    prune(model_dir, LANGUAGE_PREFIX, path)
     return path
 
 
@@ -145,19 +180,22 @@ def load_language(model_dir: Path, digest: str) -> LanguageModel | None:
         with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as npz:
             if int(npz["format"]) != LANGUAGE_FORMAT or decode_strings(npz["digest"]) != [digest]:
                 return None
-            lm = LanguageModel.__new__(LanguageModel)
-            lm.langs = decode_strings(npz["langs"])
-            lm.trigram_weight = float(npz["trigram_weight"])
-            lm._word_logp = {lang: {} for lang in lm.langs}  # known words are in _known_score
-            lm._gram_logp, lm._known_score, lm._unseen_word, lm._unseen_gram = {}, {}, {}, {}
-            for i, lang in enumerate(lm.langs):
-                lm._known_score[lang] = dict(
+            langs = decode_strings(npz["langs"])
+            known: dict[str, dict[str, float]] = {}
+            grams: dict[str, dict[str, float]] = {}
+            unseen_word: dict[str, float] = {}
+            unseen_gram: dict[str, float] = {}
+            for i, lang in enumerate(langs):
+                known[lang] = dict(
                     zip(decode_strings(npz[f"words{i}"]), npz[f"word_scores{i}"].tolist(), strict=True)
                 )
-                lm._gram_logp[lang] = dict(
+                grams[lang] = dict(
                     zip(decode_strings(npz[f"grams{i}"]), npz[f"gram_scores{i}"].tolist(), strict=True)
                 )
-                lm._unseen_word[lang], lm._unseen_gram[lang] = (float(v) for v in npz[f"unseen{i}"])
+                unseen_word[lang], unseen_gram[lang] = (float(v) for v in npz[f"unseen{i}"])
+            lm = LanguageModel.from_tables(
+                langs, float(npz["trigram_weight"]), known, grams, unseen_word, unseen_gram
+            )
             return lm
     except (OSError, KeyError, ValueError, IndexError, EOFError, zipfile.BadZipFile) as exc:
         logger.warning("ignoring the language tables %s: %s", path, exc)

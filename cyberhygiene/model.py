@@ -286,7 +286,6 @@ class Model:
     # -- storage ----------------------------------------------------------------------------
     def save(self, path: Path) -> None:
         """Write the model atomically (a temporary file renamed into place)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, Any] = {
             "format": np.array(MODEL_FORMAT),
             "data_hash": encode_strings([self.data_hash]),
@@ -486,7 +485,12 @@ def save_model(model: Model, model_dir: Path, prefix: str = "model") -> Path:
         logger.warning("could not save the %s file in %s: %s", prefix, model_dir, exc)
         return path
     _LOADED[(str(path.resolve()), model.data_hash)] = model
-    old = sorted(model_dir.glob(f"{prefix}-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in [p for p in old if p != path][KEEP_MODELS - 1 :]:
-        stale.unlink(missing_ok=True)
+    prune(model_dir, prefix, path)
     return path
+
+
+def prune(model_dir: Path, prefix: str, current: Path, keep: int = KEEP_MODELS) -> None:
+    """Delete the older ``prefix-*.npz`` files in ``model_dir``: ``keep`` stay, ``current`` among them."""
+    old = sorted(model_dir.glob(f"{prefix}-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in [p for p in old if p != current][keep - 1 :]:
+        stale.unlink(missing_ok=True)
