@@ -17,7 +17,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from .config import (
     DEFAULT_CONTENT_DIR,
@@ -137,16 +137,21 @@ def _settings() -> Settings:
         raise SystemExit(2) from None
 
 
+def _refuse(report: str, count: int) -> NoReturn:
+    """Stop at start-up over data files with errors: every problem, then one line."""
+    print(report, file=sys.stderr)
+    print(
+        f"refusing to start: {count} problem(s) in the data files (run `python bot.py validate`)",
+        file=sys.stderr,
+    )
+    raise SystemExit(1)
+
+
 def _knowledge(args: argparse.Namespace) -> KnowledgeBase:
     try:
         return load_or_raise(args.intents, args.content, max_chars=_settings().answer_max_chars)
     except DataError as exc:
-        print(exc.report(), file=sys.stderr)
-        print(
-            f"refusing to start: {len(exc.problems)} problem(s) in the data files (run `python bot.py validate`)",
-            file=sys.stderr,
-        )
-        raise SystemExit(1) from None
+        _refuse(exc.report(), len(exc.problems))
 
 
 def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = None):  # type: ignore[no-untyped-def]
@@ -160,12 +165,7 @@ def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = 
     try:
         signals = load_signals_or_raise(kb, args.content)
     except SignalsError as exc:
-        print(exc.report(), file=sys.stderr)
-        print(
-            f"refusing to start: {len(exc.problems)} problem(s) in the data files (run `python bot.py validate`)",
-            file=sys.stderr,
-        )
-        raise SystemExit(1) from None
+        _refuse(exc.report(), len(exc.problems))
     path = db_path or settings.database_path
     try:
         check_database(path, settings.db_min_free_mb)
@@ -179,12 +179,7 @@ def _engine(args: argparse.Namespace, settings: Settings, db_path: str | None = 
     try:
         return Engine(kb, store, settings, signals=signals)
     except ExamplesError as exc:  # changed examples are read (and checked) to train the scam model
-        print(str(exc), file=sys.stderr)
-        print(
-            f"refusing to start: {len(exc.problems)} problem(s) in the data files (run `python bot.py validate`)",
-            file=sys.stderr,
-        )
-        raise SystemExit(1) from None
+        _refuse(exc.report(), len(exc.problems))
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -376,7 +371,7 @@ def cmd_train(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
             if scam is not None:
                 print(f"scam model: {model_path(settings.model_dir, scam.data_hash, MODEL_PREFIX)}", file=out)
     except (SignalsError, ExamplesError) as exc:
-        print(str(exc) if isinstance(exc, ExamplesError) else exc.report(), file=sys.stderr)
+        print(exc.report(), file=sys.stderr)
         return 1
     return 0
 

@@ -113,6 +113,9 @@ class ExamplesError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
 
+    def report(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
 
 def examples_hash(folder: Path, normalizer_version: str) -> str:
     """SHA-256 of what training reads: the example files' bytes, the checker's normalization and
