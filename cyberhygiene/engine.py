@@ -108,8 +108,10 @@ class Engine:
         signals: ScamData | None = None,
     ) -> None:
         self.kb = kb
-        # topics that make sense posted in another chat (inline mode, "send to a friend")
-        self._topic_ids = frozenset(i for g in kb.topics if g.shareable for i in g.intents)
+        # topics that make sense posted in another chat (inline mode, "send to a friend"), in
+        # the topic menu's order
+        self._shareable = tuple(dict.fromkeys(i for g in kb.topics if g.shareable for i in g.intents))
+        self._topic_ids = frozenset(self._shareable)
         # a shareable topic's title, folded, as the share button types it: (topic, title's language);
         # a title the same in both languages keeps the first language listed
         self._topic_titles: dict[str, tuple[str, str]] = {}
@@ -662,7 +664,7 @@ class Engine:
             ids = ids[:5]
         else:
             lang = self.preferred(incoming)
-            ids = list(dict.fromkeys(i for g in self.kb.topics if g.shareable for i in g.intents))[:8]
+            ids = list(self._shareable[:8])
         results = []
         for iid in ids:
             answer = self.kb.answers[iid]

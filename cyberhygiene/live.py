@@ -53,7 +53,7 @@ class LiveViews:
         info = self._session(code, chat_id)
         if info is None or info.closed_at is not None:
             return None
-        old = self.store.start_live_view(code, chat_id, message_id, kind, lang, shown)
+        old = self.store.start_live_view(code, chat_id, message_id, kind, lang, shown, self._wall_clock())
         replaced: list[LiveUpdate] = []
         if old is not None:
             reply = self.sessions.live_reply(info, old.kind, old.lang, LIVE_STOPPED)

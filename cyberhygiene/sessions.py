@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from . import charts, markup, payloads, spreadsheets
-from .data.model import ADAPTED_SEP, adapted_id
+from .data.model import adapted_id
 from .exports import safe_cell
 from .images import qr_png
 from .knowledge import Quiz
@@ -281,7 +281,7 @@ class TrainerSessions:
             )
             return [Reply(self._t("session_adapt_pick", lang), lang, quizzes, edit=edit)]
         quiz_id, mask_text = args
-        quiz = self.kb.quizzes.get(quiz_id) if ADAPTED_SEP not in quiz_id else None
+        quiz = self.kb.quizzes.get(quiz_id)  # a quiz of content/quizzes/: the payload has no "-"
         mask = int(mask_text, 16)
         if quiz is None or mask >= 1 << len(quiz.questions):
             return self.tools.stale(lang)

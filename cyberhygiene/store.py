@@ -815,10 +815,19 @@ class Store:
         )
 
     def start_live_view(
-        self, code: str, chat_id: str, message_id: int, kind: str, lang: str, shown: str = ""
+        self,
+        code: str,
+        chat_id: str,
+        message_id: int,
+        kind: str,
+        lang: str,
+        shown: str = "",
+        now: float | None = None,
     ) -> LiveView | None:
-        """Keep message ``message_id`` up to date for session ``code``: one message per session,
-        so a newer one replaces the earlier, which is returned (None if there was none)."""
+        """Keep message ``message_id`` up to date for session ``code`` from ``now`` (Unix time):
+        one message per session, so a newer one replaces the earlier, which is returned (None if
+        there was none)."""
+        now = time.time() if now is None else now
         with self.transaction() as db:
             row = db.execute("SELECT * FROM live_views WHERE session_code = ?", (code,)).fetchone()
             db.execute(
@@ -826,7 +835,7 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(session_code) DO UPDATE SET "
                 "chat_id = excluded.chat_id, message_id = excluded.message_id, kind = excluded.kind, "
                 "lang = excluded.lang, started_at = excluded.started_at, shown = excluded.shown",
-                (code, chat_id, message_id, kind, lang, time.time(), shown),
+                (code, chat_id, message_id, kind, lang, now, shown),
             )
         if row is None:
             return None

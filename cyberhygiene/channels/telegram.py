@@ -549,7 +549,6 @@ class TelegramChannel:
             else:
                 pieces = chunks(reply.text)
                 message = None
-                last: Message | None = None
                 for i, piece in enumerate(pieces):
                     message = await self._call(
                         "sendMessage",
@@ -564,9 +563,8 @@ class TelegramChannel:
                             message_thread_id=thread_id,
                         ),
                     )
-                    last = message if i == len(pieces) - 1 else None
-                if reply.live and last is not None:  # keep this message up to date
-                    await self._start_live(reply.live, chat_id, last.message_id)
+                if reply.live and message is not None:  # keep the (last) message up to date
+                    await self._start_live(reply.live, chat_id, message.message_id)
             if message is not None:
                 sent.append(message)
         return sent
