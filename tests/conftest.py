@@ -11,9 +11,11 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 import pytest
 
+from cyberhygiene.checker import ScamChecker
 from cyberhygiene.config import Settings
 from cyberhygiene.engine import Engine
 from cyberhygiene.knowledge import KnowledgeBase, load_or_raise
+from cyberhygiene.signals_data import load_signals
 from cyberhygiene.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +26,14 @@ CONTENT = ROOT / "content"
 @pytest.fixture(scope="session")
 def kb() -> KnowledgeBase:
     return load_or_raise(INTENTS, CONTENT)
+
+
+@pytest.fixture(scope="session")
+def checker() -> ScamChecker:
+    """The message checker's written signs alone (content/scam_signals.yaml, no scam model)."""
+    data, problems = load_signals(CONTENT / "scam_signals.yaml")
+    assert data is not None, problems
+    return ScamChecker(data)
 
 
 @pytest.fixture(scope="session")

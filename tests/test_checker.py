@@ -20,13 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 
 
-@pytest.fixture(scope="module")
-def checker() -> ScamChecker:
-    data, problems = load_signals(ROOT / "content" / "scam_signals.yaml")
-    assert data is not None, problems
-    return ScamChecker(data)
-
-
 def signals(checker: ScamChecker, text: str) -> dict[str, Finding]:
     return {f.signal: f for f in checker.findings(text)}
 

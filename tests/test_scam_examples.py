@@ -15,17 +15,10 @@ from cyberhygiene.scam_examples import (
     examples_hash,
     load_examples,
 )
-from cyberhygiene.signals_data import load_signals, load_with_examples
+from cyberhygiene.signals_data import load_with_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "content" / "scam_examples"
-
-
-@pytest.fixture(scope="module")
-def rules() -> ScamChecker:
-    data, problems = load_signals(ROOT / "content" / "scam_signals.yaml")
-    assert data is not None, problems
-    return ScamChecker(data)
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
@@ -92,19 +85,19 @@ def test_same_message_twice_with_the_same_label_is_kept_once(tmp_path: Path) -> 
 
 
 def test_model_is_trained_once_then_loaded_and_retrained_when_examples_change(
-    tmp_path: Path, rules: ScamChecker
+    tmp_path: Path, checker: ScamChecker
 ) -> None:
     folder = tmp_path / "examples"
     shutil.copytree(EXAMPLES, folder)
     models = tmp_path / "models"
-    first = ensure_scam_model(folder, rules.fold, NORMALIZER_VERSION, models)
+    first = ensure_scam_model(folder, checker.fold, NORMALIZER_VERSION, models)
     assert first is not None and first.classes == ["legit", "scam"]
     files = sorted(models.glob(f"{MODEL_PREFIX}-*.npz"))
     assert len(files) == 1 and not list(models.glob("model-*.npz")), "its own name, not the intent model's"
     from cyberhygiene.model import clear_cache
 
     clear_cache()
-    again = ensure_scam_model(folder, rules.fold, NORMALIZER_VERSION, models)
+    again = ensure_scam_model(folder, checker.fold, NORMALIZER_VERSION, models)
     assert again is not None and again.data_hash == first.data_hash
     assert sorted(models.glob(f"{MODEL_PREFIX}-*.npz")) == files, "loaded, not trained again"
     before = examples_hash(folder, NORMALIZER_VERSION)
@@ -112,23 +105,23 @@ def test_model_is_trained_once_then_loaded_and_retrained_when_examples_change(
         fh.write("- {text: 'Tu paquete llega hoy entre 2 y 6 pm', scam: false, lang: es, kind: sms}\n")
     assert examples_hash(folder, NORMALIZER_VERSION) != before
     assert examples_hash(folder, "2") != before, "a new normalization retrains too"
-    third = ensure_scam_model(folder, rules.fold, NORMALIZER_VERSION, models)
+    third = ensure_scam_model(folder, checker.fold, NORMALIZER_VERSION, models)
     assert third is not None and third.data_hash != first.data_hash
 
 
-def test_broken_examples_stop_training_with_every_problem(tmp_path: Path, rules: ScamChecker) -> None:
+def test_broken_examples_stop_training_with_every_problem(tmp_path: Path, checker: ScamChecker) -> None:
     folder = tmp_path / "examples"
     _write(folder, "a.yaml", "- {text: 'x', scam: true, lang: en, kind: sms}\n- {text: 'y'}\n")
     with pytest.raises(ExamplesError) as info:
-        ensure_scam_model(folder, rules.fold, NORMALIZER_VERSION, tmp_path / "models")
+        ensure_scam_model(folder, checker.fold, NORMALIZER_VERSION, tmp_path / "models")
     assert "a.yaml:2: scam must be true or false" in str(info.value)
 
 
-def test_no_model_without_both_kinds(tmp_path: Path, rules: ScamChecker) -> None:
+def test_no_model_without_both_kinds(tmp_path: Path, checker: ScamChecker) -> None:
     folder = tmp_path / "examples"
     _write(folder, "a.yaml", "- {text: 'Pay the fee now', scam: true, lang: en, kind: sms}\n")
-    assert ensure_scam_model(folder, rules.fold, NORMALIZER_VERSION, tmp_path / "models") is None
-    assert ensure_scam_model(tmp_path / "none", rules.fold, NORMALIZER_VERSION, tmp_path / "models") is None
+    assert ensure_scam_model(folder, checker.fold, NORMALIZER_VERSION, tmp_path / "models") is None
+    assert ensure_scam_model(tmp_path / "none", checker.fold, NORMALIZER_VERSION, tmp_path / "models") is None
 
 
 def test_the_model_sign_quotes_the_words_that_weigh_most(tmp_path: Path) -> None:
@@ -161,7 +154,7 @@ def test_the_model_sign_quotes_the_words_that_weigh_most(tmp_path: Path) -> None
         checker.data.model_threshold = data.model_threshold
 
 
-def test_an_unreadable_model_file_is_retrained(tmp_path: Path, rules: ScamChecker) -> None:
+def test_an_unreadable_model_file_is_retrained(tmp_path: Path, checker: ScamChecker) -> None:
     folder = tmp_path / "examples"
     shutil.copytree(EXAMPLES, folder)
     from cyberhygiene.model import clear_cache, model_path
@@ -171,7 +164,7 @@ def test_an_unreadable_model_file_is_retrained(tmp_path: Path, rules: ScamChecke
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not a model")
     clear_cache()
-    model = ensure_scam_model(folder, rules.fold, NORMALIZER_VERSION, tmp_path / "models")
+    model = ensure_scam_model(folder, checker.fold, NORMALIZER_VERSION, tmp_path / "models")
     assert model is not None and model.data_hash == digest
     assert path.read_bytes()[:2] == b"PK", "a real .npz replaced the damaged file"
 
