@@ -18,7 +18,7 @@ from functools import lru_cache
 from . import markup, payloads
 from .admin import COMMANDS as ADMIN_COMMANDS
 from .admin import AdminCommands
-from .checker import NORMALIZER_VERSION, ScamChecker, report_countries
+from .checker import NORMALIZER_VERSION, Finding, ScamChecker, report_countries
 from .config import DEFAULT_CONTENT_DIR, Settings
 from .knowledge import COUNTRIES, LANGS, Answer, KnowledgeBase
 from .language import language_for
@@ -300,10 +300,11 @@ class Engine:
         prefs, noted, only_place = self.country.from_message(incoming, text, prefs, lang)
         if only_place:  # "estoy en cdmx": nothing else to answer
             return noted
-        if match.intent is None and len(self.checker.findings(text)) >= PASTED_SIGNS:
+        findings = self.checker.findings(text) if match.intent is None else []
+        if len(findings) >= PASTED_SIGNS:
             # Not a question we know but a message full of scam signs (pasted without asking):
             # show the signs, and keep it out of the unanswered log like every checked message.
-            return noted + self.check(incoming, text, lang, prefs)
+            return noted + self.check(incoming, text, lang, prefs, findings)
         replies = self.reply_for_match(match, lang, text)
         if match.intent is not None:  # the answer for the user's country (and the question, once)
             replies[:1] = self.answer_for(incoming, match.intent, lang, prefs)
@@ -344,13 +345,21 @@ class Engine:
         return [Reply(self.text(key, lang), lang, tuple(choices))]
 
     # -- "is this a scam?" -------------------------------------------------------------------
-    def check(self, incoming: Incoming, text: str, lang: str, prefs: UserPrefs | None = None) -> list[Reply]:
-        """The warning signs in a message someone received. Never stored, logged or matched."""
+    def check(
+        self,
+        incoming: Incoming,
+        text: str,
+        lang: str,
+        prefs: UserPrefs | None = None,
+        findings: list[Finding] | None = None,
+    ) -> list[Reply]:
+        """The warning signs in a message someone received (``findings``: already worked out for
+        ``text``). Never stored, logged or matched."""
         prefs = prefs or self.store.get_prefs(incoming.user_id)
         # The user's country, once a stored country exists; until then (None) both countries'
         # report channels are given.
         country: str | None = getattr(prefs, "country", None)
-        findings = self.checker.findings(text)
+        findings = self.checker.findings(text) if findings is None else findings
         self.store.count("checked_with_signs" if findings else "checked_without_signs")  # counts only
         checked = self.text("checked_label", lang, date=self.checker.data.checked)
         body = self.checker.render(findings, lang, country, checked)
